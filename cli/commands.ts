@@ -1,0 +1,8 @@
+// Every command the CLI knows, one file each under cli/commands/. Each `register` only declares
+// flags; the command's implementation is imported lazily when it runs.
+import type { Command } from 'commander';
+import { register as version } from './commands/version.ts';
+
+export const COMMANDS: ((program: Command) => void)[] = [
+  version,
+];
