@@ -1,0 +1,138 @@
+// Validates a raw (interpolated) stack file tree against schema/spec.ts with ajv, and turns ajv's
+// errors into StackFileProblems: all of them, each at file:line:col with the key path, one line per
+// real problem (the noise of union branches is dropped), and a did-you-mean for misspelled keys.
+import type { ErrorObject } from 'ajv';
+// Compiled ahead of time by schema/gen-validator.ts (see there why).
+import { validate as generated, schema as jsonSchema } from './generated/validate-compose.js';
+import { closest, distance } from 'fastest-levenshtein';
+import type { Origin, StackFileProblem } from './errors.ts';
+import { childPath } from './yaml-tree.ts';
+
+interface GeneratedValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+const validator = generated as GeneratedValidator;
+
+export function validateTree(tree: unknown, origins: Map<string, Origin>): StackFileProblem[] {
+  if (validator(tree)) return [];
+  return describe(validator.errors ?? [], tree, origins);
+}
+
+/** The property names allowed by the object schema at an error's schemaPath. */
+function knownKeys(schemaPath: string): string[] {
+  let cur: unknown = jsonSchema;
+  const segs = schemaPath.replace(/^#\//, '').split('/');
+  segs.pop(); // the failing keyword itself
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object') return [];
+    cur = (cur as Record<string, unknown>)[decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  const props = (cur as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : [];
+}
+
+/** The closest known origin: the path itself or its nearest ancestor. */
+export function originOf(origins: Map<string, Origin>, keyPath: string): Origin | undefined {
+  let p = keyPath;
+  for (;;) {
+    const o = origins.get(p);
+    if (o) return o;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    if (cut <= 0) return origins.get(p.slice(0, Math.max(cut, 0))) ?? undefined;
+    p = p.slice(0, cut);
+  }
+}
+
+function toKeyPath(instancePath: string, data: unknown): string {
+  let path = '';
+  let cur: unknown = data;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      path = childPath(path, Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      path = childPath(path, seg);
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return path;
+}
+
+const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean', null: 'null', array: 'a list', object: 'a mapping' };
+
+function describe(errors: ErrorObject[], data: unknown, origins: Map<string, Origin>): StackFileProblem[] {
+  const problems: StackFileProblem[] = [];
+  const seen = new Set<string>();
+  const typeErrs = new Map<string, Set<string>>();
+  const otherErrs: { path: string; msg: string }[] = [];
+  const unknownPaths: string[] = [];
+  for (const e of errors) {
+    const base = toKeyPath(e.instancePath, data);
+    if (e.keyword === 'additionalProperties') {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const path = childPath(base, key);
+      if (seen.has(path)) continue;
+      seen.add(path);
+      unknownPaths.push(base);
+      const known = knownKeys(e.schemaPath);
+      const guess = known.length ? closest(key, known) : undefined;
+      const near = guess !== undefined && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
+      problems.push({
+        message: `unknown key "${key}"`,
+        keyPath: path,
+        ...(originOf(origins, path) ? { origin: originOf(origins, path)! } : {}),
+        ...(near ? { hint: `did you mean "${guess}"?` } : {}),
+      });
+    } else if (e.keyword === 'type') {
+      const t = (e.params as { type: string | string[] }).type;
+      const set = typeErrs.get(base) ?? new Set<string>();
+      for (const x of Array.isArray(t) ? t : [t]) set.add(x);
+      typeErrs.set(base, set);
+    } else if (e.keyword === 'required') {
+      otherErrs.push({ path: base, msg: `missing required key "${(e.params as { missingProperty: string }).missingProperty}"` });
+    } else if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') {
+      otherErrs.push({ path: base, msg: e.message ?? e.keyword });
+    }
+  }
+  // Errors from the other branches of a union sit at an ancestor of the real problem, or beside
+  // it at the same path (a mapping given where "string or mapping" is allowed): drop them.
+  const all = [...typeErrs.keys(), ...otherErrs.map((o) => o.path), ...unknownPaths];
+  const under = (p: string) => all.some((q) => q !== p && (p === '' || q.startsWith(p + '.') || q.startsWith(p + '[')));
+  const besides = (p: string) => unknownPaths.includes(p) || otherErrs.some((o) => o.path === p);
+  for (const [path, types] of typeErrs) {
+    if (under(path) || besides(path)) continue;
+    const names = [...types].map((t) => TYPE_NAMES[t] ?? t);
+    problems.push({
+      message: `must be ${names.join(' or ')}, got ${kindOf(valueAt(data, path))}`,
+      keyPath: path,
+      ...(originOf(origins, path) ? { origin: originOf(origins, path)! } : {}),
+    });
+  }
+  for (const o of otherErrs) {
+    if (!o.msg.startsWith('missing required') && under(o.path)) continue;
+    const key = `${o.path}\u0000${o.msg}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ message: o.msg, keyPath: o.path, ...(originOf(origins, o.path) ? { origin: originOf(origins, o.path)! } : {}) });
+  }
+  return problems.sort((a, b) => (a.origin?.line ?? 0) - (b.origin?.line ?? 0) || (a.origin?.col ?? 0) - (b.origin?.col ?? 0));
+}
+
+function valueAt(data: unknown, keyPath: string): unknown {
+  let cur = data;
+  for (const m of keyPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = m[2] !== undefined ? (cur as unknown[])[Number(m[2])] : (cur as Record<string, unknown>)[m[1]!];
+  }
+  return cur;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `"${v}"`;
+  return String(v);
+}
