@@ -112,6 +112,7 @@ function braced(body: string, whole: string, o: InterpolateOptions): string {
 export interface TreeProblem {
   keyPath: string;
   message: string;
+  hint?: string;
 }
 
 /**

@@ -1,0 +1,94 @@
+// Which stack files make the project, and what the project is called.
+// Files: -f (repeatable, "-" = stdin) > COMPOSE_FILE (split on COMPOSE_PATH_SEPARATOR or ":") >
+// compose.yaml / compose.yml / docker-compose.yml / docker-compose.yaml searched from the working
+// directory up through its parents, plus the matching *.override.* file beside it, as compose does.
+import { statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { StackFileProblem } from './errors.ts';
+
+export const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
+const OVERRIDES: Record<string, string[]> = {
+  'compose.yaml': ['compose.override.yaml', 'compose.override.yml'],
+  'compose.yml': ['compose.override.yml', 'compose.override.yaml'],
+  'docker-compose.yml': ['docker-compose.override.yml', 'docker-compose.override.yaml'],
+  'docker-compose.yaml': ['docker-compose.override.yaml', 'docker-compose.override.yml'],
+};
+export const STDIN = '-';
+
+export function discoverFiles(o: { files?: string[]; env: (k: string) => string | undefined; cwd: string; searchFrom: string }):
+  { files: string[]; problem?: StackFileProblem } {
+  let files = o.files?.length ? o.files : undefined;
+  if (!files) {
+    const cf = o.env('COMPOSE_FILE');
+    if (cf) files = cf.split(o.env('COMPOSE_PATH_SEPARATOR') ?? ':').filter((f) => f !== '');
+  }
+  if (files) {
+    const abs = files.map((f) => (f === STDIN ? STDIN : resolve(o.cwd, f)));
+    for (const f of abs) {
+      if (f !== STDIN && !isFile(f)) {
+        return { files: [], problem: { message: `stack file ${f} not found`, keyPath: '', hint: 'check the -f / COMPOSE_FILE path' } };
+      }
+    }
+    return { files: abs };
+  }
+  for (let dir = resolve(o.searchFrom); ; dir = dirname(dir)) {
+    for (const name of DEFAULT_FILES) {
+      const f = join(dir, name);
+      if (!isFile(f)) continue;
+      const override = OVERRIDES[name]!.map((n) => join(dir, n)).find(isFile);
+      return { files: override ? [f, override] : [f] };
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return {
+    files: [],
+    problem: {
+      message: `no stack file found in ${o.searchFrom} or its parent directories`,
+      keyPath: '',
+      hint: `create ${DEFAULT_FILES[0]} or pass -f <file>`,
+    },
+  };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** A name derived from a directory: lowercased, invalid characters dropped (compose's rule). */
+export function normalizeProjectName(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+}
+
+export function projectName(o: { explicit?: string; env?: string; fromFile?: unknown; dir: string }): { name: string; problem?: StackFileProblem } {
+  const given: [string, string | undefined][] = [
+    ['-p', o.explicit],
+    ['COMPOSE_PROJECT_NAME', o.env],
+    ['name:', typeof o.fromFile === 'string' ? o.fromFile : undefined],
+  ];
+  for (const [source, v] of given) {
+    if (v === undefined || v === '') continue;
+    if (!PROJECT_NAME.test(v)) {
+      return {
+        name: '',
+        problem: {
+          message: `invalid project name "${v}" (from ${source})`,
+          keyPath: source === 'name:' ? 'name' : '',
+          hint: 'use lowercase letters, digits, dashes and underscores, starting with a letter or digit',
+        },
+      };
+    }
+    return { name: v };
+  }
+  const derived = normalizeProjectName(basename(o.dir));
+  if (!derived) {
+    return { name: '', problem: { message: `cannot derive a project name from directory "${o.dir}"`, keyPath: '', hint: 'pass -p <name> or set name: in the stack file' } };
+  }
+  return { name: derived };
+}
+

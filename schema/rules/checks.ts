@@ -1,0 +1,156 @@
+// Semantic checks the JSON schema cannot express, as a table keyed by key-path pattern
+// (compose-go validation/validation.go): references to unknown services, networks, volumes,
+// secrets and configs, dependency cycles, duplicate container names. Each check returns problems;
+// all of them are reported together.
+import { compile, lookup } from './pattern.ts';
+import { childPath } from '../yaml-tree.ts';
+import type { TreeProblem } from '../interpolate.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface CheckContext {
+  tree: Obj;
+  /** Services switched off by profiles: known, but not running. */
+  disabled: Set<string>;
+  service: string;
+}
+
+type Check = (v: unknown, c: CheckContext, path: string) => TreeProblem[];
+
+const services = (c: CheckContext) => (isObj(c.tree.services) ? c.tree.services : {});
+const section = (c: CheckContext, s: string) => (isObj(c.tree[s]) ? (c.tree[s] as Obj) : {});
+const known = (c: CheckContext, name: string) => name in services(c) || c.disabled.has(name);
+
+function unknownService(c: CheckContext, path: string, name: string, what: string): TreeProblem[] {
+  if (known(c, name)) return [];
+  return [{ keyPath: path, message: `service "${c.service}" ${what} undefined service "${name}"` }];
+}
+
+export function checkDependsOn(v: unknown, c: CheckContext, path: string): TreeProblem[] {
+  if (!isObj(v)) return [];
+  const out: TreeProblem[] = [];
+  for (const name of Object.keys(v)) {
+    if (name === c.service) out.push({ keyPath: childPath(path, name), message: `service "${name}" depends on itself` });
+    else out.push(...unknownService(c, childPath(path, name), name, 'depends on'));
+  }
+  return out;
+}
+
+function serviceRef(prefix: string, what: string): Check {
+  return (v, c, path) => {
+    if (typeof v !== 'string' || !v.startsWith(prefix)) return [];
+    return unknownService(c, path, v.slice(prefix.length), what);
+  };
+}
+
+export function checkVolumesFrom(v: unknown, c: CheckContext, path: string): TreeProblem[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((e, i) => {
+    const s = String(e);
+    if (s.startsWith('container:')) return [];
+    const name = s.split(':')[0]!;
+    return unknownService(c, childPath(path, i), name, 'mounts volumes from');
+  });
+}
+
+export function checkLinks(v: unknown, c: CheckContext, path: string): TreeProblem[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((e, i) => unknownService(c, childPath(path, i), String(e).split(':')[0]!, 'links to'));
+}
+
+export function checkNetworks(v: unknown, c: CheckContext, path: string): TreeProblem[] {
+  if (!isObj(v)) return [];
+  const nets = section(c, 'networks');
+  return Object.keys(v)
+    .filter((n) => !(n in nets))
+    .map((n) => ({ keyPath: childPath(path, n), message: `service "${c.service}" refers to undefined network "${n}"`, hint: 'declare it under the top-level networks:' }));
+}
+
+export function checkVolumes(v: unknown, c: CheckContext, path: string): TreeProblem[] {
+  if (!Array.isArray(v)) return [];
+  const vols = section(c, 'volumes');
+  const out: TreeProblem[] = [];
+  v.forEach((m, i) => {
+    if (!isObj(m)) return;
+    if (m.type === 'volume' && typeof m.source === 'string' && m.source !== '' && !(m.source in vols)) {
+      out.push({ keyPath: childPath(path, i), message: `service "${c.service}" refers to undefined volume "${m.source}"`, hint: 'declare it under the top-level volumes:' });
+    }
+    if (typeof m.target !== 'string' || m.target === '') out.push({ keyPath: childPath(path, i), message: 'volume has no target path' });
+  });
+  return out;
+}
+
+function fileRefs(kind: 'secrets' | 'configs'): Check {
+  return (v, c, path) => {
+    if (!Array.isArray(v)) return [];
+    const defined = section(c, kind);
+    return v.flatMap((r, i) => {
+      const src = isObj(r) ? String(r.source) : String(r);
+      return src in defined ? [] : [{ keyPath: childPath(path, i), message: `service "${c.service}" refers to undefined ${kind.slice(0, -1)} "${src}"` }];
+    });
+  };
+}
+
+export const checkRules: Record<string, Check> = {
+  'services.*.depends_on': checkDependsOn,
+  'services.*.network_mode': serviceRef('service:', 'uses the network of'),
+  'services.*.ipc': serviceRef('service:', 'shares IPC with'),
+  'services.*.pid': serviceRef('service:', 'shares PID namespace with'),
+  'services.*.volumes_from': checkVolumesFrom,
+  'services.*.links': checkLinks,
+  'services.*.networks': checkNetworks,
+  'services.*.volumes': checkVolumes,
+  'services.*.secrets': fileRefs('secrets'),
+  'services.*.configs': fileRefs('configs'),
+};
+const rules = compile(checkRules);
+
+/** Runs every check over the enabled services, plus the whole-project checks. */
+export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
+  const out: TreeProblem[] = [];
+  const svcs = isObj(tree.services) ? tree.services : {};
+  for (const [name, s] of Object.entries(svcs)) {
+    if (!isObj(s)) continue;
+    const c: CheckContext = { tree, disabled, service: name };
+    for (const [k, v] of Object.entries(s)) {
+      const r = lookup(rules, ['services', name, k]);
+      if (r) out.push(...r(v, c, `services.${name}.${k}`));
+    }
+  }
+  out.push(...checkContainerNames(svcs), ...checkCycles(svcs));
+  return out;
+}
+
+export function checkContainerNames(svcs: Obj): TreeProblem[] {
+  const seen = new Map<string, string>();
+  const out: TreeProblem[] = [];
+  for (const [name, s] of Object.entries(svcs)) {
+    const cn = isObj(s) ? s.container_name : undefined;
+    if (typeof cn !== 'string') continue;
+    const other = seen.get(cn);
+    if (other) out.push({ keyPath: `services.${name}.container_name`, message: `container name "${cn}" is already used by service "${other}"` });
+    else seen.set(cn, name);
+  }
+  return out;
+}
+
+export function checkCycles(svcs: Obj): TreeProblem[] {
+  const state = new Map<string, 1 | 2>();
+  const out: TreeProblem[] = [];
+  const visit = (n: string, stack: string[]) => {
+    if (state.get(n) === 2) return;
+    if (state.get(n) === 1) {
+      const cyc = [...stack.slice(stack.indexOf(n)), n];
+      out.push({ keyPath: `services.${n}.depends_on`, message: `dependency cycle detected: ${cyc.join(' -> ')}` });
+      return;
+    }
+    state.set(n, 1);
+    const s = svcs[n];
+    const deps = isObj(s) && isObj(s.depends_on) ? Object.keys(s.depends_on) : [];
+    for (const d of deps) if (d in svcs && d !== n) visit(d, [...stack, n]);
+    state.set(n, 2);
+  };
+  for (const n of Object.keys(svcs).sort()) visit(n, []);
+  return out;
+}

@@ -1,0 +1,91 @@
+// Defaults applied to the merged, profile-filtered project tree, as a table keyed by key-path
+// pattern (compose-go transform/defaults.go + the loader's normalize step): the implicit `default`
+// network, project-scoped names for networks/volumes/secrets/configs (`<project>_<key>`), the
+// default Dockerfile, and `environment` resolved with env_file contents and the shell.
+// Container names are not set here: they are the runtime's (`<project>-<service>-<n>`).
+import { compile, lookup } from './pattern.ts';
+import type { Lookup } from '../interpolate.ts';
+import type { TreeProblem } from '../interpolate.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface DefaultsContext {
+  project: string;
+  /** Shell > env files: resolves `environment: [KEY]` entries without a value. */
+  lookup: Lookup;
+  /** Reads and parses one env_file (undefined when it does not exist). */
+  readEnvFile: (path: string, raw: boolean) => Record<string, string> | undefined;
+  problems: TreeProblem[];
+}
+
+type Rule = (v: unknown, c: DefaultsContext, key: string, path: string) => unknown;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const scopedName = (v: unknown, c: DefaultsContext, key: string): unknown => {
+  const o: Obj = isObj(v) ? { ...v } : {};
+  if (typeof o.name !== 'string') o.name = o.external === true ? key : `${c.project}_${key}`;
+  return o;
+};
+
+const defaultService: Rule = (v, c, _key, path) => {
+  const s: Obj = isObj(v) ? { ...v } : {};
+  if (s.network_mode === undefined && (s.networks === undefined || (isObj(s.networks) && Object.keys(s.networks).length === 0))) {
+    s.networks = { default: null };
+  }
+  if (isObj(s.build) && s.build.dockerfile === undefined && s.build.dockerfile_inline === undefined) {
+    s.build = { ...s.build, dockerfile: 'Dockerfile' };
+  }
+  // Compose resolves env_file into environment at load time; `environment` wins over env_file.
+  const env: Record<string, string | null> = {};
+  if (Array.isArray(s.env_file)) {
+    for (const [i, f] of (s.env_file as { path: string; required: boolean; format?: string }[]).entries()) {
+      let vars: Record<string, string> | undefined;
+      try {
+        vars = c.readEnvFile(f.path, f.format === 'raw');
+      } catch (e) {
+        c.problems.push({ keyPath: `${path}.env_file[${i}]`, message: `${f.path}: ${(e as Error).message}` });
+        continue;
+      }
+      if (vars === undefined) {
+        if (f.required) c.problems.push({ keyPath: `${path}.env_file[${i}]`, message: `env file ${f.path} not found` });
+        continue;
+      }
+      Object.assign(env, vars);
+    }
+  }
+  for (const [k, val] of Object.entries((s.environment as Record<string, string | null> | undefined) ?? {})) {
+    env[k] = val === null ? (c.lookup(k) ?? null) : val;
+  }
+  s.environment = env;
+  s.labels ??= {};
+  s.depends_on ??= {};
+  return s;
+};
+
+export const defaultRules: Record<string, Rule> = {
+  'services.*': defaultService,
+  'networks.*': scopedName,
+  'volumes.*': scopedName,
+  'secrets.*': scopedName,
+  'configs.*': scopedName,
+};
+const rules = compile(defaultRules);
+
+export function applyDefaults(tree: Obj, c: DefaultsContext): Obj {
+  const out: Obj = { ...tree };
+  for (const section of ['services', 'networks', 'volumes', 'secrets', 'configs']) {
+    const sec = isObj(tree[section]) ? (tree[section] as Obj) : {};
+    const next: Obj = {};
+    for (const [k, v] of Object.entries(sec)) {
+      const r = lookup(rules, [section, k]);
+      next[k] = r ? r(v, c, k, `${section}.${k}`) : v;
+    }
+    out[section] = next;
+  }
+  // The implicit `default` network exists only when some service is attached to it.
+  const services = out.services as Obj;
+  const usesDefault = Object.values(services).some((s) => isObj(s) && isObj(s.networks) && 'default' in s.networks);
+  const nets = out.networks as Obj;
+  if (usesDefault && !('default' in nets)) nets.default = scopedName({}, c, 'default');
+  return out;
+}
