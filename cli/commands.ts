@@ -2,7 +2,9 @@
 // flags; the command's implementation is imported lazily when it runs.
 import type { Command } from 'commander';
 import { register as version } from './commands/version.ts';
+import { register as config } from './commands/config.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
+  config,
 ];

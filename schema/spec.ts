@@ -15,89 +15,100 @@ function Obj<P extends TProperties>(props: P, required: (keyof P & string)[] = [
 }
 const Map_ = (v: TSchema) => Type.Record(Type.String(), v);
 
+/**
+ * Shared and object shapes are declared once under an $id and referenced: ajv then generates one
+ * small function per shape instead of one huge inlined function, and V8 compiles (lazily, on every
+ * CLI start) only the functions a stack file actually reaches.
+ */
+export const SHARED_DEFS: TSchema[] = [];
+function Def<T extends TSchema>(id: string, schema: T) {
+  SHARED_DEFS.push({ ...schema, $id: id });
+  return Type.Unsafe<Static<T>>(Type.Ref(id));
+}
+
 const Str = Type.String();
 const Num = Type.Union([Type.Number(), Type.String()]);
 const Int = Type.Union([Type.Integer(), Type.String()]);
 const Bool = Type.Union([Type.Boolean(), Type.String()]);
 const Null = Type.Null();
 const StrList = Type.Array(Str);
-const StrOrList = Type.Union([Str, StrList]);
+const StrOrList = Def('StrOrList', Type.Union([Str, StrList]));
 const Command = Type.Union([Null, Str, StrList]);
 const Scalar = Type.Union([Str, Type.Number(), Type.Boolean(), Null]);
 /** `KEY=VALUE` list or a mapping (environment, labels, args, sysctls …). */
-const ListOrDict = Type.Union([Map_(Scalar), Type.Array(Type.Union([Str, Type.Number()]))]);
+const ListOrDict = Def('ListOrDict', Type.Union([Map_(Scalar), Type.Array(Type.Union([Str, Type.Number()]))]));
 const Duration = Type.Union([Str, Type.Number()]);
 const Size = Type.Union([Str, Type.Number()]);
 const AnyObj = Type.Record(Type.String(), Type.Unknown());
 
-const FileRef = Type.Union([Str, Obj({ source: Str, target: Str, uid: Str, gid: Str, mode: Num })]);
+const FileRef = Def('FileRef', Type.Union([Str, Obj({ source: Str, target: Str, uid: Str, gid: Str, mode: Num })]));
 const External = Type.Union([Bool, Obj({ name: Str })]);
 
-const Healthcheck = Obj({
+const Healthcheck = Def('Healthcheck', Obj({
   disable: Bool, interval: Duration, retries: Num, test: StrOrList, timeout: Duration,
   start_period: Duration, start_interval: Duration,
-});
+}));
 
 const ThrottleDevice = Obj({ path: Str, rate: Size }, ['path', 'rate']);
-const BlkioConfig = Obj({
+const BlkioConfig = Def('BlkioConfig', Obj({
   weight: Int,
   weight_device: Type.Array(Obj({ path: Str, weight: Int })),
   device_read_bps: Type.Array(ThrottleDevice), device_read_iops: Type.Array(ThrottleDevice),
   device_write_bps: Type.Array(ThrottleDevice), device_write_iops: Type.Array(ThrottleDevice),
-});
+}));
 
-const Build = Type.Union([Str, Obj({
+const Build = Def('Build', Type.Union([Str, Obj({
   context: Str, dockerfile: Str, dockerfile_inline: Str, entitlements: StrList, args: ListOrDict,
   ssh: Type.Union([ListOrDict, Str]), labels: ListOrDict, cache_from: StrList, cache_to: StrList, no_cache: Bool,
   no_cache_filter: StrOrList, additional_contexts: ListOrDict, network: Str, provenance: Type.Union([Str, Bool]),
   sbom: Type.Union([Str, Bool]), pull: Bool, target: Str, shm_size: Size, extra_hosts: ListOrDict,
   isolation: Str, privileged: Bool, secrets: Type.Array(FileRef), tags: StrList, ulimits: AnyObj, platforms: StrList,
-})]);
+})]));
 
-const ResourceSpec = Obj({
+const ResourceSpec = Def('ResourceSpec', Obj({
   cpus: Num, memory: Size, pids: Int,
   devices: Type.Array(AnyObj), generic_resources: Type.Array(AnyObj),
-});
-const Deploy = Obj({
+}));
+const Deploy = Def('Deploy', Obj({
   mode: Str, endpoint_mode: Str, replicas: Int, labels: ListOrDict,
   rollback_config: AnyObj, update_config: AnyObj,
   resources: Obj({ limits: ResourceSpec, reservations: ResourceSpec }),
   restart_policy: Obj({ condition: Str, delay: Duration, max_attempts: Int, window: Duration }),
   placement: AnyObj,
-});
+}));
 
-const ServiceVolume = Type.Union([Str, Obj({
+const ServiceVolume = Def('ServiceVolume', Type.Union([Str, Obj({
   type: Str, source: Str, target: Str, read_only: Bool, consistency: Str,
   bind: Obj({ propagation: Str, create_host_path: Bool, recursive: Str, selinux: Str }),
   volume: Obj({ labels: ListOrDict, nocopy: Bool, subpath: Str }),
   tmpfs: Obj({ size: Size, mode: Num }),
   image: Obj({ subpath: Str }),
-}, ['type'])]);
+}, ['type'])]));
 
-const Port = Type.Union([Type.Number(), Str, Obj({
+const Port = Def('Port', Type.Union([Type.Number(), Str, Obj({
   name: Str, mode: Str, host_ip: Str, target: Int, published: Type.Union([Str, Type.Integer()]),
   protocol: Str, app_protocol: Str,
-})]);
+})]));
 
-const ServiceNetwork = Type.Union([Null, Obj({
+const ServiceNetwork = Def('ServiceNetwork', Type.Union([Null, Obj({
   aliases: StrList, interface_name: Str, ipv4_address: Str, ipv6_address: Str, link_local_ips: StrList,
   mac_address: Str, driver_opts: Map_(Type.Union([Str, Type.Number()])), priority: Num, gw_priority: Num,
-})]);
+})]));
 
-const DependsOn = Type.Union([StrList, Map_(Obj({ condition: Str, restart: Bool, required: Bool }))]);
+const DependsOn = Def('DependsOn', Type.Union([StrList, Map_(Obj({ condition: Str, restart: Bool, required: Bool }))]));
 
-const Develop = Obj({
+const Develop = Def('Develop', Obj({
   watch: Type.Array(Obj({
     path: Str, action: Str, target: Str, ignore: StrOrList, include: StrOrList, initial_sync: Bool,
     exec: Obj({ command: StrOrList, user: Str, privileged: Bool, working_dir: Str, environment: ListOrDict }),
   }, ['path', 'action'])),
-});
+}));
 
-const Logging = Obj({ driver: Str, options: Map_(Type.Union([Str, Type.Number(), Null])) });
-const Ulimits = Map_(Type.Union([Int, Obj({ soft: Int, hard: Int }, ['soft', 'hard'])]));
+const Logging = Def('Logging', Obj({ driver: Str, options: Map_(Type.Union([Str, Type.Number(), Null])) }));
+const Ulimits = Def('Ulimits', Map_(Type.Union([Int, Obj({ soft: Int, hard: Int }, ['soft', 'hard'])])));
 const Extends = Type.Union([Str, Obj({ service: Str, file: Str }, ['service'])]);
 
-export const ServiceSpec = Obj({
+export const ServiceSpec = Def('Service', Obj({
   annotations: ListOrDict, attach: Bool, build: Build, blkio_config: BlkioConfig,
   cap_add: StrList, cap_drop: StrList, cgroup: Str, cgroup_parent: Str, command: Command,
   configs: Type.Array(FileRef), container_name: Str, cpu_count: Int, cpu_percent: Num, cpu_shares: Int,
@@ -119,10 +130,10 @@ export const ServiceSpec = Obj({
   stdin_open: Bool, stop_grace_period: Duration, stop_signal: Str, storage_opt: AnyObj, sysctls: ListOrDict,
   tmpfs: StrOrList, tty: Bool, ulimits: Ulimits, use_api_socket: Bool, user: Str, uts: Str, userns_mode: Str,
   volumes: Type.Array(ServiceVolume), volumes_from: StrList, working_dir: Str,
-});
+}));
 
 const Labels = ListOrDict;
-const NetworkSpec = Type.Union([Null, Obj({
+const NetworkSpec = Def('Network', Type.Union([Null, Obj({
   name: Str, driver: Str, driver_opts: Map_(Type.Union([Str, Type.Number()])),
   ipam: Obj({
     driver: Str,
@@ -130,15 +141,15 @@ const NetworkSpec = Type.Union([Null, Obj({
     options: Map_(Str),
   }),
   external: External, internal: Bool, attachable: Bool, enable_ipv4: Bool, enable_ipv6: Bool, labels: Labels,
-})]);
-const VolumeSpec = Type.Union([Null, Obj({
+})]));
+const VolumeSpec = Def('Volume', Type.Union([Null, Obj({
   name: Str, driver: Str, driver_opts: Map_(Type.Union([Str, Type.Number()])), external: External, labels: Labels,
-})]);
-const FileObjectSpec = Obj({
+})]));
+const FileObjectSpec = Def('FileObject', Obj({
   name: Str, file: Str, environment: Str, content: Str, external: External, labels: Labels,
   driver: Str, driver_opts: Map_(Type.Union([Str, Type.Number()])), template_driver: Str,
-});
-const Include = Type.Union([Str, Obj({ path: StrOrList, env_file: StrOrList, project_directory: Str }, ['path'])]);
+}));
+const Include = Def('Include', Type.Union([Str, Obj({ path: StrOrList, env_file: StrOrList, project_directory: Str }, ['path'])]));
 
 export const ComposeFile = Obj({
   version: Str,

@@ -3,7 +3,7 @@
 // real problem (the noise of union branches is dropped), and a did-you-mean for misspelled keys.
 import type { ErrorObject } from 'ajv';
 // Compiled ahead of time by schema/gen-validator.ts (see there why).
-import { validate as generated, schema as jsonSchema } from './generated/validate-compose.js';
+import { validate as generated, schema as jsonSchema, defs } from './generated/validate-compose.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Origin, StackFileProblem } from './errors.ts';
 import { childPath } from './yaml-tree.ts';
@@ -19,17 +19,32 @@ export function validateTree(tree: unknown, origins: Map<string, Origin>): Stack
   return describe(validator.errors ?? [], tree, origins);
 }
 
-/** The property names allowed by the object schema at an error's schemaPath. */
-function knownKeys(schemaPath: string): string[] {
-  let cur: unknown = jsonSchema;
-  const segs = schemaPath.replace(/^#\//, '').split('/');
-  segs.pop(); // the failing keyword itself
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return [];
-    cur = (cur as Record<string, unknown>)[decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~')];
+type S = { $ref?: string; anyOf?: S[]; properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S };
+
+/** The alternatives a schema stands for, with $refs followed and unions flattened. */
+function branches(s: S | undefined): S[] {
+  if (!s) return [];
+  if (s.$ref) return branches(defs[s.$ref] as S | undefined);
+  if (s.anyOf) return s.anyOf.flatMap(branches);
+  return [s];
+}
+
+/** The property names an object at this instance path may have (for did-you-mean). */
+function knownKeys(instancePath: string): string[] {
+  let cands = branches(jsonSchema as S);
+  for (const raw of instancePath.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const next: S[] = [];
+    for (const c of cands) {
+      if (c.properties?.[seg]) next.push(...branches(c.properties[seg]));
+      else if (c.patternProperties) {
+        for (const [pat, sub] of Object.entries(c.patternProperties)) if (pat !== '^x-' && new RegExp(pat).test(seg)) next.push(...branches(sub));
+      }
+      if (c.items && /^\d+$/.test(seg)) next.push(...branches(c.items));
+    }
+    cands = next;
   }
-  const props = (cur as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? Object.keys(props) : [];
+  return [...new Set(cands.flatMap((c) => Object.keys(c.properties ?? {})))];
 }
 
 /** The closest known origin: the path itself or its nearest ancestor. */
@@ -76,7 +91,7 @@ function describe(errors: ErrorObject[], data: unknown, origins: Map<string, Ori
       if (seen.has(path)) continue;
       seen.add(path);
       unknownPaths.push(base);
-      const known = knownKeys(e.schemaPath);
+      const known = knownKeys(e.instancePath);
       const guess = known.length ? closest(key, known) : undefined;
       const near = guess !== undefined && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
       problems.push({
