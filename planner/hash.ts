@@ -1,0 +1,115 @@
+// The config hash: what decides whether `up` keeps a container or recreates it.
+//
+// It covers the normalized model of the service only (never the YAML text, so comments,
+// key order, short vs long syntax and anchors do not matter) plus the image digest when the
+// caller knows it. It leaves out what does not change the container (as docker compose does,
+// so `up` after editing them does not recreate anything):
+//   build        how the image is made, not what runs (a rebuilt image changes the digest instead)
+//   pull_policy  when to fetch the image
+//   scale, deploy.replicas   how many containers, handled by scaling
+//   depends_on   start order
+//   profiles     whether the service is enabled
+//   develop      watch rules act on the running container
+//   extensions   `x-*` keys are for tools, not for the container
+// The hash is versioned (`v1-…`): a future change to what is hashed bumps the version, so a
+// mismatch can be told apart from a real config change.
+//
+// Values are serialized with sorted keys; undefined and empty mappings (`environment: {}`,
+// `labels: {}`) count as absent, so a normalization that starts writing an empty default does
+// not recreate every container.
+import { createHash } from 'node:crypto';
+import type { Project, Service } from '../schema/model.ts';
+import { TscError } from '../schema/errors.ts';
+
+export const HASH_VERSION = 'v1';
+
+const EXCLUDED = new Set(['build', 'pull_policy', 'scale', 'depends_on', 'profiles', 'develop', 'extensions']);
+
+export interface HashOptions {
+  /** Manifest digest of the image the container runs (`sha256:…`), when known. */
+  imageDigest?: string;
+}
+
+/** The hashed view of a service: top-level key → value, exclusions applied. */
+function hashedEntries(s: Service): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const key of Object.keys(s).sort()) {
+    if (EXCLUDED.has(key)) continue;
+    let v: unknown = (s as unknown as Record<string, unknown>)[key];
+    if (key === 'deploy' && v && typeof v === 'object') {
+      const { replicas: _replicas, ...rest } = v as Record<string, unknown>;
+      v = rest;
+    }
+    if (isAbsent(v)) continue;
+    out.push([key, v]);
+  }
+  return out;
+}
+
+function isAbsent(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const k in v as Record<string, unknown>) if (!isAbsent((v as Record<string, unknown>)[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+/** JSON with sorted keys and absent values dropped: equal models give equal text. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  const keys = Object.keys(v as Record<string, unknown>).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = (v as Record<string, unknown>)[k];
+    if (isAbsent(x)) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** `v1-<sha256 hex>` over the service's hashed keys and the image digest. */
+export function configHash(service: Service, opts: HashOptions = {}): string {
+  const h = createHash('sha256');
+  h.update(HASH_VERSION);
+  for (const [k, v] of hashedEntries(service)) h.update(`\n${k}=${canonicalJson(v)}`);
+  if (opts.imageDigest) h.update(`\n@image_digest=${opts.imageDigest}`);
+  return `${HASH_VERSION}-${h.digest('hex')}`;
+}
+
+/**
+ * One short hash per top-level key (and `@image_digest`), so a plan can say WHICH keys changed.
+ * Computed on demand (the executor stores it next to the container's configHash); the plan
+ * compares the two maps only when the overall hashes differ.
+ */
+export function configKeyHashes(service: Service, opts: HashOptions = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of hashedEntries(service)) out[k] = shortHash(canonicalJson(v));
+  if (opts.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
+  return out;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Keys whose hashes differ between two `configKeyHashes` maps, sorted; `image digest` for the digest. */
+export function changedKeys(before: Record<string, string>, after: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => before[k] !== after[k]).map((k) => (k === '@image_digest' ? 'image digest' : k)).sort();
+}
+
+export function hashVersion(hash: string): string {
+  const dash = hash.indexOf('-');
+  return dash > 0 ? hash.slice(0, dash) : '';
+}
+
+/** The contract's entry point: the hash of one service of a project. */
+export function serviceConfigHash(project: Project, service: string, opts: HashOptions = {}): string {
+  const s = project.services[service];
+  if (!s) throw new TscError('NO_SUCH_SERVICE', `No such service: "${service}"`);
+  return configHash(s, opts);
+}

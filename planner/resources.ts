@@ -1,0 +1,50 @@
+// What a service needs from the project besides other services: networks, named volumes,
+// how many containers, and their names. Pure lookups over the normalized model.
+import type { Project, Service } from '../schema/model.ts';
+import { StackFileError, UsageError } from '../schema/errors.ts';
+import { originOf } from './locate.ts';
+
+/** Compose keys of the project networks a service joins (none when network_mode takes another namespace). */
+export function serviceNetworks(project: Project, s: Service): string[] {
+  if (s.network_mode) return [];
+  const keys = s.networks && Object.keys(s.networks).length ? Object.keys(s.networks) : ['default'];
+  return keys.filter((k) => k in project.networks).sort();
+}
+
+/** Compose keys of the project's named volumes a service mounts. */
+export function serviceVolumes(project: Project, s: Service): string[] {
+  const out = new Set<string>();
+  for (const v of s.volumes ?? []) if (v.type === 'volume' && v.source && v.source in project.volumes) out.add(v.source);
+  return [...out].sort();
+}
+
+/** --scale wins, then `scale`, then deploy.replicas (compose gives them the same meaning), default 1. */
+export function replicasOf(name: string, s: Service, scale: Record<string, number> | undefined): number {
+  return scale?.[name] ?? s.scale ?? s.deploy?.replicas ?? 1;
+}
+
+export function containerName(project: Project, service: string, s: Service, n: number): string {
+  return s.container_name ?? `${project.name}-${service}-${n}`;
+}
+
+/** A fixed container_name can name one container only (compose refuses to scale such a service). */
+export function checkReplicas(project: Project, name: string, s: Service, replicas: number): void {
+  if (replicas > 1 && s.container_name) {
+    const keyPath = `services.${name}.container_name`;
+    throw StackFileError.one({
+      keyPath,
+      origin: originOf(project, keyPath),
+      message: `service "${name}" has container_name "${s.container_name}" and cannot have ${replicas} containers`,
+      hint: 'remove container_name to scale the service',
+    });
+  }
+}
+
+/** Services named on the command line must exist and be enabled. */
+export function checkSelection(project: Project, selected: string[]): void {
+  for (const n of selected) {
+    if (n in project.services) continue;
+    if (n in project.disabled_services) throw new UsageError(`Service "${n}" is disabled by its profiles`, 'enable one of its profiles with --profile');
+    throw new UsageError(`No such service: "${n}"`);
+  }
+}

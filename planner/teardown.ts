@@ -1,0 +1,90 @@
+// The reverse plans: `stop` and `down`. A service's containers are stopped (or removed) only after
+// every container of each service that needs it, the exact reverse of the order `up` starts them;
+// `down` then removes the networks (and with -v the named volumes) once no container uses them.
+import type { Project } from '../schema/model.ts';
+import { buildServiceGraph } from './graph.ts';
+import { checkSelection } from './resources.ts';
+import type { Observed, ObservedContainer, Operation, Plan } from './plan.ts';
+
+export interface ReverseOptions {
+  services?: string[];
+  removeOrphans?: boolean;
+  volumes?: boolean;
+  /** down (remove containers, networks, volumes) or stop (stop running containers). */
+  remove: boolean;
+}
+
+export function reverseReconcile(project: Project, observed: Observed, options: ReverseOptions): Plan {
+  const graph = buildServiceGraph(project);
+  const selected = options.services?.length ? new Set(options.services) : undefined;
+  if (selected) checkSelection(project, [...selected]);
+  const ops: Operation[] = [];
+  const warnings: string[] = [];
+
+  const byService = new Map<string, ObservedContainer[]>();
+  for (const c of observed.containers) {
+    let l = byService.get(c.service);
+    if (!l) byService.set(c.service, (l = []));
+    l.push(c);
+  }
+  for (const l of byService.values()) l.sort((a, b) => a.number - b.number);
+
+  const containerOp = (c: ObservedContainer, dependsOn: string[], cause: string): string | undefined => {
+    const base = { kind: 'container' as const, resource: c.name, service: c.service, number: c.number, containerId: c.id, dependsOn };
+    if (options.remove) {
+      ops.push({ ...base, id: `remove:${c.name}`, type: 'remove', cause });
+      return `remove:${c.name}`;
+    }
+    if (c.status !== 'running' && c.status !== 'paused') return undefined;
+    ops.push({ ...base, id: `stop:${c.name}`, type: 'stop', cause });
+    return `stop:${c.name}`;
+  };
+
+  /** service → ids of the operations after which none of its containers runs. */
+  const done = new Map<string, string[]>();
+  // graph.order has dependencies first; walking it backwards visits every dependent before what it needs.
+  for (let i = graph.order.length - 1; i >= 0; i--) {
+    const name = graph.order[i] as string;
+    const after: string[] = [];
+    for (const d of graph.dependents.get(name) ?? []) for (const id of done.get(d) ?? []) after.push(id);
+    const own: string[] = [];
+    if (!selected || selected.has(name)) {
+      for (const c of byService.get(name) ?? []) {
+        const id = containerOp(c, after, options.remove ? (c.oneOff ? 'one-off container, down' : 'down') : 'stop');
+        if (id) own.push(id);
+      }
+    }
+    // Nothing of this service to act on: its dependents' operations stand in for it, so the services
+    // it needs still wait for them.
+    done.set(name, own.length ? own : after.length < 2 ? after : [...new Set(after)]);
+  }
+
+  // Containers of services the file no longer has, or that profiles switched off: no order to keep.
+  for (const [svc, cs] of byService) {
+    if (svc in project.services || (selected && !selected.has(svc))) continue;
+    const disabled = svc in project.disabled_services;
+    if (!disabled && !options.removeOrphans) {
+      if (options.remove) warnings.push(`Found orphan containers (${cs.map((c) => c.name).join(', ')}) for this project. Run down with --remove-orphans to remove them`);
+      continue;
+    }
+    for (const c of cs) containerOp(c, [], disabled ? 'service disabled by profiles' : `orphan: service "${svc}" is not in the stack file`);
+  }
+
+  if (options.remove && !selected) {
+    const allContainers = ops.map((o) => o.id);
+    const have = (names: string[] | undefined, n: string): boolean => !names || names.includes(n);
+    for (const key of Object.keys(project.networks).sort()) {
+      const n = project.networks[key];
+      if (!n || n.external || !have(observed.networks, n.name)) continue;
+      ops.push({ id: `removeNetwork:${n.name}`, type: 'removeNetwork', kind: 'network', resource: n.name, key, cause: 'down', dependsOn: allContainers });
+    }
+    if (options.volumes) {
+      for (const key of Object.keys(project.volumes).sort()) {
+        const v = project.volumes[key];
+        if (!v || v.external || !have(observed.volumes, v.name)) continue;
+        ops.push({ id: `removeVolume:${v.name}`, type: 'removeVolume', kind: 'volume', resource: v.name, key, cause: 'down -v', dependsOn: allContainers });
+      }
+    }
+  }
+  return { project: project.name, operations: ops, warnings, external: [] };
+}

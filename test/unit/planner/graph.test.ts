@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildServiceGraph, withDependencies } from '../../../planner/graph.ts';
+import { StackFileError } from '../../../schema/errors.ts';
+import { project } from './builder.ts';
+
+function deps(p: ReturnType<typeof project>): Record<string, string[]> {
+  const g = buildServiceGraph(p);
+  return Object.fromEntries(g.services.map((s) => [s, (g.deps.get(s) ?? []).map((e) => `${e.dep}(${e.kinds.join('+')})`)]));
+}
+
+function stackError(fn: () => unknown): StackFileError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StackFileError) return e;
+    throw e;
+  }
+  assert.fail('expected a StackFileError');
+}
+
+test('edges come from depends_on, links, network_mode/ipc/pid service: and volumes_from', () => {
+  const p = project({
+    a: {},
+    b: {},
+    c: {},
+    d: {},
+    e: {},
+    web: {
+      depends_on: { a: { condition: 'service_healthy' } },
+      links: ['b:bee'],
+      network_mode: 'service:c',
+      ipc: 'service:d',
+      pid: 'service:d',
+      volumes_from: ['e:ro'],
+    },
+  });
+  assert.deepEqual(deps(p).web, ['a(depends_on)', 'b(links)', 'c(network_mode)', 'd(ipc+pid)', 'e(volumes_from)']);
+  const g = buildServiceGraph(p);
+  assert.equal(g.deps.get('web')?.[0]?.condition, 'service_healthy');
+  assert.deepEqual(g.dependents.get('d'), ['web']);
+});
+
+test('container: forms are not edges but are recorded for a run-time check', () => {
+  const p = project({ web: { network_mode: 'container:proxy', volumes_from: ['container:data:ro', 'db'] }, db: {} });
+  const g = buildServiceGraph(p);
+  assert.deepEqual(deps(p).web, ['db(volumes_from)']);
+  assert.deepEqual(g.external, [
+    { service: 'web', kind: 'network_mode', container: 'proxy', keyPath: 'services.web.network_mode' },
+    { service: 'web', kind: 'volumes_from', container: 'data', keyPath: 'services.web.volumes_from[0]' },
+  ]);
+});
+
+test('several keys naming one dependency merge into one edge with the strictest condition', () => {
+  const p = project({ db: {}, web: { links: ['db'], depends_on: { db: { condition: 'service_completed_successfully', restart: true } } } });
+  const e = buildServiceGraph(p).deps.get('web')?.[0];
+  assert.deepEqual(e?.kinds, ['depends_on', 'links']);
+  assert.equal(e?.condition, 'service_completed_successfully');
+  assert.equal(e?.restart, true);
+});
+
+test('the order puts every service after its dependencies, ties by name', () => {
+  const p = project({ web: { depends_on: ['api'] }, api: { depends_on: ['db', 'cache'] }, db: {}, cache: {}, zed: {} });
+  assert.deepEqual(buildServiceGraph(p).order, ['cache', 'db', 'api', 'web', 'zed']);
+});
+
+test('a cycle is reported whole, positioned at the first edge of the cycle', () => {
+  const p = project({ web: { depends_on: ['api'] }, api: { depends_on: ['db'] }, db: { links: ['web'] } });
+  const e = stackError(() => buildServiceGraph(p));
+  assert.equal(e.problems.length, 1);
+  assert.equal(e.problems[0]?.message, 'dependency cycle: api → db → web → api');
+  assert.equal(e.problems[0]?.keyPath, 'services.api.depends_on.db');
+  assert.equal(e.message, 'compose.yaml:29:7: services.api.depends_on.db: dependency cycle: api → db → web → api');
+});
+
+test('a service depending on itself is a cycle', () => {
+  const e = stackError(() => buildServiceGraph(project({ web: { network_mode: 'service:web' } })));
+  assert.match(e.message, /^compose\.yaml:\d+:5: services\.web\.network_mode: dependency cycle: web → web$/);
+});
+
+test('every unknown service is reported at once, each with its position', () => {
+  const p = project({ web: { depends_on: ['nope'], links: ['gone'] } });
+  const e = stackError(() => buildServiceGraph(p));
+  assert.deepEqual(e.problems.map((x) => x.message), [
+    'service "web" depends on undefined service "nope"',
+    'service "web" depends on undefined service "gone"',
+  ]);
+  assert.equal(e.problems[0]?.origin?.line, 19);
+  // links[0] has no origin of its own in the builder: the nearest parent (services.web.links) is used.
+  assert.equal(e.problems[1]?.keyPath, 'services.web.links[0]');
+  assert.deepEqual(e.problems[1]?.origin, p.origins.get('services.web.links'));
+});
+
+test('a dependency on a profile-disabled service is an error unless required: false', () => {
+  const base = project({ web: { depends_on: ['debug'] } });
+  base.disabled_services.debug = { ...base.services.web!, depends_on: {} };
+  const e = stackError(() => buildServiceGraph(base));
+  assert.equal(e.problems[0]?.message, 'service "web" depends on service "debug", which is disabled by its profiles');
+  assert.match(e.problems[0]?.hint ?? '', /--profile/);
+
+  const optional = project({ web: { depends_on: { debug: { required: false } } } });
+  optional.disabled_services.debug = { ...optional.services.web!, depends_on: {} };
+  assert.deepEqual(buildServiceGraph(optional).deps.get('web'), []);
+});
+
+test('an optional dependency on a service that does not exist at all is still an error', () => {
+  const p = project({ web: { depends_on: { ghost: { required: false } } } });
+  assert.match(stackError(() => buildServiceGraph(p)).message, /undefined service "ghost"/);
+});
+
+test('withDependencies brings the transitive dependencies of the selection', () => {
+  const p = project({ web: { depends_on: ['api'] }, api: { volumes_from: ['data'] }, data: {}, other: {} });
+  assert.deepEqual(withDependencies(buildServiceGraph(p), ['web']), ['api', 'data', 'web']);
+});
+
+test('a deep chain does not overflow the stack', () => {
+  const services: Record<string, { depends_on?: string[] }> = {};
+  for (let i = 0; i < 20_000; i++) services[`s${i}`] = i ? { depends_on: [`s${i - 1}`] } : {};
+  const g = buildServiceGraph(project(services));
+  assert.equal(g.order[0], 's0');
+  assert.equal(g.order[19_999], 's19999');
+});
