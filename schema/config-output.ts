@@ -2,6 +2,7 @@
 // (types.go), map keys sorted (go-yaml sorts maps), durations back as Go duration strings ("1m30s"),
 // byte sizes as decimal strings, file modes as octal strings ("0440"), extra_hosts as sorted
 // "host=ip" lists, a ulimit with soft == hard as one number. Pure: returns a plain ordered tree.
+import { stringify } from 'yaml';
 import type { Project } from './model.ts';
 import { formatBytes, formatDuration } from './units.ts';
 
@@ -143,4 +144,11 @@ export function configTree(p: Project, opts: { json?: boolean } = {}): Obj {
   section('configs', fileObject);
   for (const [k, v] of Object.entries(p.extensions)) out[k] = v;
   return out;
+}
+
+/** `config` output text: YAML like compose's (2-space indent, no line folding) or JSON. */
+export function renderConfig(p: Project, format: 'yaml' | 'json' = 'yaml'): string {
+  const tree = configTree(p, { json: format === 'json' });
+  if (format === 'json') return JSON.stringify(tree, null, 2) + '\n';
+  return stringify(tree, { indent: 2, lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
 }

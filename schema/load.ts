@@ -208,11 +208,15 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   };
 
   let merged: Obj = {};
+  let unreadable = false;
   for (const f of found.files) {
     const t = loadFile(f, projectDir, lookup, []);
     if (t) merged = mergeValue(merged, t, []) as Obj;
+    else unreadable = true;
   }
-  if (problems.length) throw fail();
+  // A file that did not parse or validate has no usable tree: stop here. Problems found later
+  // (bad port syntax, unknown references…) are all collected and reported together at the end.
+  if (unreadable) throw fail();
   merged = stripTags(merged) as Obj;
 
   // 4. Name, profiles, defaults, checks.

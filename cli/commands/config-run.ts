@@ -15,15 +15,9 @@ export async function runConfig(g: GlobalOptions, services: string[], opts: Conf
   if (lines) {
     text = lines.length ? lines.join('\n') + '\n' : '';
   } else {
-    const { configTree } = await import('../../schema/config-output.ts');
+    const { renderConfig } = await import('../../schema/config-output.ts');
     const shown = services.length ? onlyServices(project, services) : project;
-    const tree = configTree(shown, { json: opts.format === 'json' });
-    if (opts.format === 'json') {
-      text = JSON.stringify(tree, null, 2) + '\n';
-    } else {
-      const { stringify } = await import('yaml');
-      text = stringify(tree, { indent: 2, lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
-    }
+    text = renderConfig(shown, opts.format);
   }
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);

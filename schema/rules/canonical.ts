@@ -54,8 +54,9 @@ const bytes: Rule = (v, c, p) => {
 const strList: Rule = (v) => (Array.isArray(v) ? v.map(toStr) : [toStr(v)]);
 const envMap: Rule = (v) => toMapping(v, null);
 const labelMap: Rule = (v) => toMapping(v, '');
+// `command: null` means "not set" (compose-go decodes it to nil): the image's default applies.
 const command: Rule = (v, c, p) => {
-  if (v === null) return null;
+  if (v === null) return undefined;
   if (Array.isArray(v)) return v.map(toStr);
   return check(shellSplit(toStr(v)), c, p, v);
 };
@@ -379,7 +380,8 @@ function descend(v: unknown, segs: string[], path: string, c: CanonicalContext):
       out[k] = x;
       continue;
     }
-    out[k] = walk(x, [...segs, k], childPath(path, k), c);
+    const w = walk(x, [...segs, k], childPath(path, k), c);
+    if (w !== undefined) out[k] = w;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Parsers for the short syntaxes that pack several fields into one string: ports
 // (`127.0.0.1:8000-8001:80-81/udp`), volumes (`./data:/data:ro,z`), devices (`/dev/a:/dev/b:rw`).
+import { isIP } from 'node:net';
 import { Bad } from './values.ts';
 
 export interface LongPort {
@@ -44,7 +45,7 @@ export function parsePort(spec: string): LongPort[] | Bad {
       published = rest.slice(mid + 1);
       hostIp = rest.slice(0, mid);
       if (hostIp.startsWith('[') && hostIp.endsWith(']')) hostIp = hostIp.slice(1, -1);
-      if (hostIp === '') return bad;
+      if (isIP(hostIp) === 0) return new Bad(`invalid port "${spec}": "${hostIp}" is not an IP address`);
     } else {
       published = rest;
     }
