@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { changedKeys, configHash, configKeyHashes, serviceConfigHash, HASH_VERSION } from '../../../planner/hash.ts';
+import { plan, renderPlan } from '../../../planner/plan.ts';
+import type { Service } from '../../../schema/model.ts';
+import { TscError } from '../../../schema/errors.ts';
+import { project, running, service } from './builder.ts';
+
+const base = (): Service => service({ image: 'nginx:1.27', command: ['nginx', '-g', 'daemon off;'], environment: { A: '1' } });
+
+test('the hash is versioned and 64 hex digits', () => {
+  assert.match(configHash(base()), new RegExp(`^${HASH_VERSION}-[0-9a-f]{64}$`));
+});
+
+test('the hash does not depend on key order', () => {
+  const a = service({ image: 'x', environment: { A: '1', B: '2' }, labels: { z: '1', a: '2' } });
+  const b = service({ labels: { a: '2', z: '1' }, environment: { B: '2', A: '1' }, image: 'x' });
+  assert.equal(configHash(a), configHash(b));
+});
+
+test('an empty mapping counts as absent, so a new normalization default does not recreate', () => {
+  const a = service({ image: 'x' });
+  const b = { ...service({ image: 'x' }), sysctls: {}, extra_hosts: {} };
+  assert.equal(configHash(a), configHash(b));
+});
+
+for (const [key, change] of [
+  ['image', { image: 'nginx:1.28' }],
+  ['command', { command: ['sh'] }],
+  ['environment', { environment: { A: '2' } }],
+  ['volumes', { volumes: [{ type: 'bind' as const, source: '/srv', target: '/srv' }] }],
+  ['networks', { networks: { front: null } }],
+  ['mem_limit', { mem_limit: 1 << 20 }],
+  ['deploy.resources', { deploy: { resources: { limits: { cpus: 0.5 } } } }],
+  ['ports', { ports: [{ mode: 'ingress' as const, target: 80, published: '8080', protocol: 'tcp' as const }] }],
+] as const) {
+  test(`changing ${key} changes the hash`, () => {
+    assert.notEqual(configHash({ ...base(), ...change }), configHash(base()));
+  });
+}
+
+const excluded: [string, Partial<Service>][] = [
+  ['build', { build: { context: '/srv/app', dockerfile: 'Dockerfile.dev' } }],
+  ['pull_policy', { pull_policy: 'always' }],
+  ['scale', { scale: 3 }],
+  ['deploy.replicas', { deploy: { replicas: 5 } }],
+  ['depends_on', { depends_on: { db: { condition: 'service_healthy', required: true } } }],
+  ['profiles', { profiles: ['debug'] }],
+  ['develop', { develop: { watch: [{ path: './src', action: 'sync', target: '/app' }] } }],
+  ['x-* extensions', { extensions: { 'x-team': 'infra' } }],
+];
+for (const [key, change] of excluded) {
+  test(`changing ${key} does not recreate`, () => {
+    const before = project({ web: base(), db: {} });
+    const after = project({ web: { ...base(), ...change }, db: {} });
+    assert.equal(configHash(after.services.web!), configHash(before.services.web!));
+    // And the plan agrees: the running container of the old config is kept.
+    const observed = { containers: [running(before, 'db'), running(before, 'web')], networks: ['demo_default'] };
+    const types = plan(after, observed, { scale: { web: 1 } }).operations.map((o) => `${o.type} ${o.resource}`);
+    assert.deepEqual(types, ['keep demo-db-1', 'keep demo-web-1'], renderPlan(plan(after, observed)));
+  });
+}
+
+test('the image digest is part of the hash when the caller passes it', () => {
+  const s = base();
+  assert.notEqual(configHash(s, { imageDigest: 'sha256:aa' }), configHash(s, { imageDigest: 'sha256:bb' }));
+  assert.notEqual(configHash(s, { imageDigest: 'sha256:aa' }), configHash(s));
+});
+
+test('per-key hashes name exactly the keys that changed', () => {
+  const a = configKeyHashes(base(), { imageDigest: 'sha256:aa' });
+  const b = configKeyHashes({ ...base(), environment: { A: '2' }, user: '1000' }, { imageDigest: 'sha256:bb' });
+  assert.deepEqual(changedKeys(a, b), ['environment', 'image digest', 'user']);
+});
+
+test('serviceConfigHash hashes a service of the project and refuses unknown ones', () => {
+  const p = project({ web: base() });
+  assert.equal(serviceConfigHash(p, 'web'), configHash(p.services.web!));
+  assert.throws(() => serviceConfigHash(p, 'nope'), (e) => e instanceof TscError && e.code === 'NO_SUCH_SERVICE');
+});
