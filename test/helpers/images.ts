@@ -1,0 +1,55 @@
+// Test images: built once per machine by scripts/build-test-images (cached under build/test-images),
+// imported into a test's own store on demand. Importing is cheap (a 2 MB archive, ~400 entries) and
+// the same archive always gives the same image ID, so parallel tests agree on digests.
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ImageInfo, ImageStore } from '../../executor/image/store.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+export const testImagesDir = process.env.TSCOMPOSE_TEST_IMAGES ?? `${repo}build/test-images`;
+export const BUSYBOX_REF = 'tscompose-test/busybox:latest';
+export const DEBIAN_REF = 'tscompose-test/debian:bookworm';
+/** Fixed creation time: the image ID depends only on the archive. */
+const CREATED = '2000-01-01T00:00:00Z';
+
+function ensureBuilt(file: string, env: NodeJS.ProcessEnv = {}): string {
+  if (!existsSync(file)) {
+    execFileSync(`${repo}scripts/build-test-images`, [], { stdio: 'pipe', env: { ...process.env, ...env } });
+  }
+  return file;
+}
+
+export function busyboxTar(): string {
+  return ensureBuilt(`${testImagesDir}/busybox.tar`);
+}
+
+export function busyboxRootfsDir(): string {
+  busyboxTar();
+  return `${testImagesDir}/busybox/rootfs`;
+}
+
+const inflight = new WeakMap<ImageStore, Promise<ImageInfo>>();
+
+/** `tscompose-test/busybox:latest` in `store` (imported once per store; cheap when present). */
+export async function busyboxImage(store: ImageStore): Promise<ImageInfo> {
+  const have = await store.resolve(BUSYBOX_REF);
+  if (have) return have;
+  let p = inflight.get(store);
+  if (!p) {
+    p = store.import(busyboxTar(), BUSYBOX_REF, { created: CREATED, config: { Cmd: ['sh'] } });
+    inflight.set(store, p);
+    p.finally(() => inflight.delete(store)).catch(() => {});
+  }
+  return p;
+}
+
+/** The optional Debian base (debootstrap); undefined when it cannot be built here. */
+export async function debianImage(store: ImageStore): Promise<ImageInfo | undefined> {
+  const have = await store.resolve(DEBIAN_REF);
+  if (have) return have;
+  const file = `${testImagesDir}/debian/rootfs.tar`;
+  try { ensureBuilt(file, { TSCOMPOSE_BUILD_DEBIAN: '1' }); } catch { return undefined; }
+  if (!existsSync(file)) return undefined;
+  return store.import(file, DEBIAN_REF, { created: CREATED, config: { Cmd: ['bash'] } });
+}
