@@ -146,9 +146,25 @@ export function configTree(p: Project, opts: { json?: boolean } = {}): Obj {
   return out;
 }
 
-/** `config` output text: YAML like compose's (2-space indent, no line folding) or JSON. */
-export function renderConfig(p: Project, format: 'yaml' | 'json' = 'yaml'): string {
-  const tree = configTree(p, { json: format === 'json' });
+/**
+ * `config` output text: YAML like compose's (2-space indent, no line folding) or JSON.
+ * Values were interpolated, so a literal `$` in them is written back as `$$`: the output loads
+ * again to the same project (pass escapeDollars: false for --no-interpolate output).
+ */
+export function renderConfig(p: Project, format: 'yaml' | 'json' = 'yaml', opts: { escapeDollars?: boolean } = {}): string {
+  let tree = configTree(p, { json: format === 'json' });
+  if (opts.escapeDollars !== false) tree = escapeDollars(tree) as Obj;
   if (format === 'json') return JSON.stringify(tree, null, 2) + '\n';
   return stringify(tree, { indent: 2, lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+}
+
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('$') ? v.replaceAll('$', () => '$$') : v;
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (isObj(v)) {
+    const out: Obj = {};
+    for (const [k, x] of Object.entries(v)) out[k] = escapeDollars(x);
+    return out;
+  }
+  return v;
 }

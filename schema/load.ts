@@ -251,14 +251,14 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
       }
     }
   }
-  const readEnvFile = (path: string, raw: boolean): Record<string, string> | undefined => {
+  const readEnvFile = (path: string, raw: boolean, fileLookup: Lookup): Record<string, string> | undefined => {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch {
       return undefined;
     }
-    return parseEnv(text, { lookup, raw });
+    return parseEnv(text, { lookup: fileLookup, raw });
   };
   const dp: TreeProblem[] = [];
   const withDefaults = applyDefaults({ ...merged, services: enabled }, { project: named.name, lookup, readEnvFile, problems: dp });

@@ -17,7 +17,7 @@ export async function runConfig(g: GlobalOptions, services: string[], opts: Conf
   } else {
     const { renderConfig } = await import('../../schema/config-output.ts');
     const shown = services.length ? onlyServices(project, services) : project;
-    text = renderConfig(shown, opts.format);
+    text = renderConfig(shown, opts.format, { escapeDollars: opts.interpolate });
   }
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);

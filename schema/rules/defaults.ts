@@ -13,8 +13,8 @@ export interface DefaultsContext {
   project: string;
   /** Shell > env files: resolves `environment: [KEY]` entries without a value. */
   lookup: Lookup;
-  /** Reads and parses one env_file (undefined when it does not exist). */
-  readEnvFile: (path: string, raw: boolean) => Record<string, string> | undefined;
+  /** Reads and parses one env_file (undefined when it does not exist); `${X}` resolves through `lookup`. */
+  readEnvFile: (path: string, raw: boolean, lookup: Lookup) => Record<string, string> | undefined;
   problems: TreeProblem[];
 }
 
@@ -37,11 +37,15 @@ const defaultService: Rule = (v, c, _key, path) => {
   }
   // Compose resolves env_file into environment at load time; `environment` wins over env_file.
   const env: Record<string, string | null> = {};
+  const declared = (s.environment as Record<string, string | null> | undefined) ?? {};
+  // Inside env files, ${X} looks at the project env, then the service's environment, then the
+  // env files read before (compose-go WithServicesEnvironmentResolved).
+  const fileLookup: Lookup = (k) => c.lookup(k) ?? declared[k] ?? env[k] ?? undefined;
   if (Array.isArray(s.env_file)) {
     for (const [i, f] of (s.env_file as { path: string; required: boolean; format?: string }[]).entries()) {
       let vars: Record<string, string> | undefined;
       try {
-        vars = c.readEnvFile(f.path, f.format === 'raw');
+        vars = c.readEnvFile(f.path, f.format === 'raw', fileLookup);
       } catch (e) {
         c.problems.push({ keyPath: `${path}.env_file[${i}]`, message: `${f.path}: ${(e as Error).message}` });
         continue;
@@ -53,7 +57,7 @@ const defaultService: Rule = (v, c, _key, path) => {
       Object.assign(env, vars);
     }
   }
-  for (const [k, val] of Object.entries((s.environment as Record<string, string | null> | undefined) ?? {})) {
+  for (const [k, val] of Object.entries(declared)) {
     env[k] = val === null ? (c.lookup(k) ?? null) : val;
   }
   s.environment = env;

@@ -52,7 +52,8 @@ const bySubnet = uniqueBy((v) => str((v as Obj).subnet) || JSON.stringify(v));
 const mergeLogging: Merger = (b, o) => {
   if (!isObj(b) || !isObj(o)) return o;
   if (b.driver !== undefined && o.driver !== undefined && b.driver !== o.driver) return o;
-  return mergeValue(b, o, ['services', '*', 'logging']);
+  const options = isObj(b.options) && isObj(o.options) ? { ...b.options, ...o.options } : (o.options ?? b.options);
+  return { ...b, ...o, ...(options !== undefined ? { options } : {}) };
 };
 
 export const mergeRules: Record<string, Merger> = {
