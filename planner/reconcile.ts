@@ -69,10 +69,11 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       : options.alwaysRecreateDeps ? 'force' : options.noRecreate ? 'never' : 'diverged';
     const forcedBy = isSelected.has(name) ? '--force-recreate' : '--always-recreate-deps';
 
-    const first: string[] = [];
-    for (const k of serviceNetworks(project, s)) { const id = networkOps.get(k); if (id) first.push(id); }
-    for (const k of serviceVolumes(project, s)) { const id = volumeOps.get(k); if (id) first.push(id); }
-    for (const e of edges) for (const id of terminal.get(e.dep) ?? []) first.push(id);
+    const firstSet = new Set<string>();
+    for (const k of serviceNetworks(project, s)) { const id = networkOps.get(k); if (id) firstSet.add(id); }
+    for (const k of serviceVolumes(project, s)) { const id = volumeOps.get(k); if (id) firstSet.add(id); }
+    for (const e of edges) for (const id of terminal.get(e.dep) ?? []) firstSet.add(id);
+    const first = [...firstSet];
     const waitFor: WaitFor[] = edges
       .filter((e) => e.kinds.includes('depends_on'))
       .map((e) => ({ service: e.dep, condition: e.condition, required: e.required }));
@@ -148,7 +149,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
 
     // A service with no containers (scale 0) passes its own dependencies through, so its dependents
     // still start after them.
-    terminal.set(name, finals.length ? finals : dedupe(edges.flatMap((e) => terminal.get(e.dep) ?? [])));
+    terminal.set(name, finals.length ? finals : [...new Set(edges.flatMap((e) => terminal.get(e.dep) ?? []))]);
   }
 
   return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => inPlan.has(x.service)) };
@@ -199,8 +200,4 @@ function describeChange(c: ObservedContainer, s: Service, imageDigest: string | 
 
 function sharedKinds(e: DepEdge): string {
   return e.kinds.filter((k) => SHARES.has(k)).map((k) => (k === 'volumes_from' ? 'the volumes' : `the ${k.replace('_mode', '')} namespace`)).join(' and ');
-}
-
-function dedupe(ids: string[]): string[] {
-  return ids.length < 2 ? ids : [...new Set(ids)];
 }

@@ -56,7 +56,11 @@ export interface PlanJson {
 export function planToJson(plan: Plan): PlanJson {
   return {
     project: plan.project,
-    operations: number(plan).map((r) => ({ ...r.op, step: r.step, level: r.level })),
+    // step, level, id and type first: the fields a reader scans for.
+    operations: number(plan).map((r) => {
+      const { id, type, ...rest } = r.op;
+      return { step: r.step, level: r.level, id, type, ...rest };
+    }),
     warnings: [...plan.warnings],
     external: [...plan.external],
   };

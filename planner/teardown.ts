@@ -45,18 +45,19 @@ export function reverseReconcile(project: Project, observed: Observed, options: 
   // graph.order has dependencies first; walking it backwards visits every dependent before what it needs.
   for (let i = graph.order.length - 1; i >= 0; i--) {
     const name = graph.order[i] as string;
-    const after: string[] = [];
-    for (const d of graph.dependents.get(name) ?? []) for (const id of done.get(d) ?? []) after.push(id);
+    const afterSet = new Set<string>();
+    for (const d of graph.dependents.get(name) ?? []) for (const id of done.get(d) ?? []) afterSet.add(id);
+    const after = [...afterSet];
     const own: string[] = [];
     if (!selected || selected.has(name)) {
       for (const c of byService.get(name) ?? []) {
-        const id = containerOp(c, after, options.remove ? (c.oneOff ? 'one-off container, down' : 'down') : 'stop');
+        const id = containerOp(c, after, options.remove ? `down (${c.oneOff ? 'one-off, ' : ''}${c.status})` : `${c.oneOff ? 'one-off, ' : ''}${c.status}`);
         if (id) own.push(id);
       }
     }
     // Nothing of this service to act on: its dependents' operations stand in for it, so the services
     // it needs still wait for them.
-    done.set(name, own.length ? own : after.length < 2 ? after : [...new Set(after)]);
+    done.set(name, own.length ? own : after);
   }
 
   // Containers of services the file no longer has, or that profiles switched off: no order to keep.

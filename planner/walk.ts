@@ -53,14 +53,14 @@ export class DependencyFailedError extends TscError {
   }
 }
 
-export function inDependencyOrder(graph: WalkGraph, visit: Visit, options: WalkOptions = {}): Promise<WalkResult> {
+export async function inDependencyOrder(graph: WalkGraph, visit: Visit, options: WalkOptions = {}): Promise<WalkResult> {
   const deps = new Map<string, readonly string[]>();
   for (const n of graph.nodes) deps.set(n, graph.dependsOn(n));
   return walk(graph.nodes, deps, visit, options);
 }
 
 /** Each node after every node that depends on it (stop, down). */
-export function inReverseDependencyOrder(graph: WalkGraph, visit: Visit, options: WalkOptions = {}): Promise<WalkResult> {
+export async function inReverseDependencyOrder(graph: WalkGraph, visit: Visit, options: WalkOptions = {}): Promise<WalkResult> {
   const deps = new Map<string, string[]>();
   for (const n of graph.nodes) deps.set(n, []);
   for (const n of graph.nodes) {
