@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runChecks, checkCycles } from '../../../schema/rules/checks.ts';
+
+const tree = (services: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ services, networks: {}, volumes: {}, ...extra });
+
+test('volumes_from, links, ipc and pid must name known services; container: references are not checked', () => {
+  const probs = runChecks(tree({
+    a: { volumes_from: ['b', 'ghost:ro', 'container:other'], links: ['b:alias', 'nope'], ipc: 'service:gone', pid: 'host' },
+    b: {},
+  }), new Set());
+  assert.deepEqual(probs.map((p) => p.message), [
+    'service "a" mounts volumes from undefined service "ghost"',
+    'service "a" links to undefined service "nope"',
+    'service "a" shares IPC with undefined service "gone"',
+  ]);
+});
+
+test('a service disabled by profiles still counts as known', () => {
+  assert.deepEqual(runChecks(tree({ a: { volumes_from: ['b'] } }), new Set(['b'])), []);
+});
+
+test('two services with one container_name is an error', () => {
+  const probs = runChecks(tree({ a: { container_name: 'x' }, b: { container_name: 'x' }, c: { container_name: 'y' } }), new Set());
+  assert.deepEqual(probs.map((p) => [p.keyPath, p.message]), [['services.b.container_name', 'container name "x" is already used by service "a"']]);
+});
+
+test('cycles are found once, with their path', () => {
+  const probs = checkCycles({ a: { depends_on: { b: {} } }, b: { depends_on: { c: {} } }, c: { depends_on: { a: {} } }, d: { depends_on: { a: {} } } });
+  assert.deepEqual(probs.map((p) => p.message), ['dependency cycle detected: a -> b -> c -> a']);
+});
+
+test('a named volume must be declared; binds and anonymous volumes need no declaration', () => {
+  const probs = runChecks(tree({ a: { volumes: [{ type: 'volume', source: 'data', target: '/d' }, { type: 'bind', source: '/x', target: '/x' }, { type: 'volume', target: '/anon' }] } }), new Set());
+  assert.deepEqual(probs.map((p) => p.message), ['service "a" refers to undefined volume "data"']);
+});
