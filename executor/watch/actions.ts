@@ -1,0 +1,36 @@
+// The seam between watch mode and the rest of tscompose. Watch decides WHAT to do (which files,
+// which containers, sync then restart or exec); whoever runs the stack (the supervisor in
+// `up --watch`, or `tscompose watch` talking to it) implements these few effects.
+import type { WatchExec } from './rules.ts';
+import { TscError } from '../../schema/errors.ts';
+
+export interface ContainerView {
+  id: string;
+  /** The container's rootfs as the host sees it: `paths.container(id)/merged`, mounted in the host mount namespace. */
+  rootDir: string;
+  /** Owner of synced files: the container's `user`, resolved to numbers against its /etc/passwd. */
+  uid: number;
+  gid: number;
+  /** Bind mounts and volumes (host source → container target); they shadow the overlay below their target. */
+  mounts: { source: string; target: string; readOnly: boolean }[];
+}
+
+export interface WatchActions {
+  /** Running containers (replicas) of a service; [] when none is running. */
+  containers(service: string): Promise<ContainerView[]>;
+  restart(service: string): Promise<void>;
+  exec(containerId: string, exec: WatchExec): Promise<{ code: number }>;
+  /** Rebuild the image and recreate the service. Until builds exist: throw `rebuildUnavailable(service)`. */
+  rebuild(service: string): Promise<void>;
+  /** A stack file (or .env / env_file) changed: reload, plan, recreate what changed; throw to report a broken edit. */
+  reload(): Promise<void>;
+  /** One line for the terminal (`web: synced 3 files (12 ms)`), merged with the services' logs. */
+  log(line: string): void;
+}
+
+/** What a WatchActions.rebuild throws while tscompose cannot build images. */
+export function rebuildUnavailable(service: string): TscError {
+  return new TscError('WATCH_REBUILD', `${service}: rebuild skipped: image builds are not available yet`, {
+    hint: 'rebuild the image yourself and run `tscompose up` again; sync/restart rules work meanwhile',
+  });
+}
