@@ -83,12 +83,16 @@ export async function unpackStream(src: Readable, compression: Compression, dest
   const hash = createHash('sha256');
   let size = 0;
   let failure: unknown;
-  const parser = new Parser({ strict: true });
+  // Not `strict`: warnings come to our handler, which decides (an empty layer is fine, the rest is fatal).
+  const parser = new Parser();
   parser.on('entry', (e: ReadEntry) => {
     if (failure) { e.resume(); return; }
     try { w.entry(e); } catch (err) { failure = err; e.resume(); }
   });
+  let nonZero = false; // an empty layer is just zero blocks (or nothing), which node-tar calls "bad"
   parser.on('warn', (code: string, msg: string | Error) => {
+    if (code === 'TAR_ENTRY_INFO') return;
+    if (code === 'TAR_BAD_ARCHIVE' && w.count === 0 && !nonZero) return;
     failure ??= new LayerError(`bad archive: ${code} ${msg instanceof Error ? msg.message : msg}`);
   });
   const done = new Promise<void>((res, rej) => { parser.on('end', res); parser.on('error', rej); });
@@ -100,6 +104,7 @@ export async function unpackStream(src: Readable, compression: Compression, dest
       for await (const chunk of source) {
         hash.update(chunk);
         size += chunk.length;
+        if (!nonZero && w.count === 0) nonZero = chunk.some((b) => b !== 0);
         parser.write(chunk);
         if (failure) throw failure;
       }
@@ -301,7 +306,8 @@ export class LayerWriter {
       cur = cur ? cur + '/' + part : part;
       if (this.dirs.has(cur)) continue;
       const st = lstatOrUndefined(this.root + '/' + cur);
-      if (!st?.isDirectory()) throw new LayerError(`hard link target "${linkpath}" is not inside the layer`, entryPath);
+      if (!st) throw new LayerError(`hard link target "${linkpath}" does not exist in the layer`, entryPath);
+      if (!st.isDirectory()) throw new LayerError(`hard link target "${linkpath}" goes through a non-directory ("${cur}")`, entryPath);
     }
     const abs = this.root + '/' + rel;
     const st = lstatOrUndefined(abs);

@@ -53,3 +53,28 @@ export async function debianImage(store: ImageStore): Promise<ImageInfo | undefi
   if (!existsSync(file)) return undefined;
   return store.import(file, DEBIAN_REF, { created: CREATED, config: { Cmd: ['bash'] } });
 }
+
+/**
+ * An image of `n` tiny layers made in the store directly: layer i adds /layers/<i> and rewrites
+ * /top, so the merged view shows every layer and which one is on top.
+ */
+export async function manyLayerImage(store: ImageStore, n: number, ref = `tscompose-test/layers${n}:latest`): Promise<ImageInfo> {
+  const { craftTar } = await import('./tar-craft.ts');
+  const { writeImage } = await import('../../executor/image/manifest.ts');
+  const { normalizeRef } = await import('../../executor/image/ref.ts');
+  const { MT } = await import('../../executor/image/oci.ts');
+  const layers = [];
+  const diffIds = [];
+  for (let i = 0; i < n; i++) {
+    const tar = craftTar([{ path: 'layers/' }, { path: `layers/${i}`, data: `${i}` }, { path: 'top', data: `${i}` }]);
+    const b = store.blobs.putBytes(tar);
+    layers.push({ mediaType: MT.ociLayer, digest: b.digest, size: b.size });
+    diffIds.push(b.digest);
+  }
+  const { manifestDigest } = writeImage(store, {
+    created: CREATED, architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds },
+  }, layers);
+  const key = normalizeRef(ref);
+  await store.refs.set(key, manifestDigest);
+  return store.imageOf(manifestDigest, key);
+}
