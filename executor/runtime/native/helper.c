@@ -1,0 +1,856 @@
+/*
+ * tscompose-helper: the part of a container launch that Node cannot do itself.
+ *
+ * Node is multithreaded, so it can neither fork safely nor enter a new mount namespace
+ * (setns(CLONE_NEWNS) is refused to multithreaded processes). This small static program does
+ * the steps between clone() and execve(), then stays as the container's waiter
+ * (ARCHITECTURE.md "Container launch"):
+ *
+ *   tscompose-helper run  SPECFILE [LABEL]  launch a container, then wait for it, log its output, write exit.json
+ *   tscompose-helper exec SPECFILE [LABEL]  run a process inside a running container (namespaces AND cgroup)
+ *
+ * SPECFILE is the compact spec written by executor/runtime/compact.ts: a flat list of
+ * NUL-terminated tokens; each record is a keyword followed by a fixed number of arguments
+ * (see struct keyword_arity below). Numbers are decimal, capability masks hex.
+ *
+ * Protocol (fd 3, a socketpair inherited from Node; optional): one text line per message,
+ * decoded by executor/runtime/protocol.ts. The message kinds are the closed set below:
+ *   pid N                       the container's PID 1 (host view) exists and is in its cgroups
+ *   created                     set-up done, waiting at the start gate (OCI create)
+ *   ready                       execve succeeded
+ *   error STEP ERRNO PATH       a step failed (ERRNO symbolic-free: a number; PATH may be empty)
+ *   exit CODE SIGNAL            the container's PID 1 ended (SIGNAL 0 when it exited normally)
+ *
+ * Only libc. Built with `cc -O2 -static` by scripts/build-native.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROTO_FD 3
+#define MAX_ITEMS 512
+
+/* ---------------------------------------------------------------- spec ---- */
+
+struct mnt { const char *src, *dst, *type, *data; unsigned long flags, prop; };
+struct dev { const char *path; char kind; unsigned maj, min, mode, uid, gid; };
+struct kv { const char *a, *b; };
+struct rlim { int res; unsigned long long soft, hard; };
+
+static struct {
+  const char *rootfs;
+  /* namespaces: index by NS_* ; path NULL = not requested, "" = new, else join by path */
+  const char *ns[6];
+  struct mnt mounts[MAX_ITEMS]; int nmounts;
+  struct dev devs[MAX_ITEMS]; int ndevs;
+  struct kv links[64]; int nlinks;
+  struct kv sysctls[64]; int nsysctls;
+  const char *masked[64]; int nmasked;
+  const char *ropaths[64]; int nropaths;
+  int readonly;
+  const char *hostname, *domainname;
+  struct rlim rlimits[32]; int nrlimits;
+  const char *oomscore;
+  int have_user; uid_t uid; gid_t gid;
+  gid_t groups[64]; int ngroups;
+  int have_caps; uint64_t cap_bnd, cap_eff, cap_prm, cap_inh, cap_amb;
+  int nnp;
+  unsigned char *seccomp; size_t seccomp_len;
+  const char *cwd;
+  char *env[MAX_ITEMS]; int nenv;
+  char *argv[MAX_ITEMS]; int nargv;
+  const char *cgroups[32]; int ncgroups;
+  const char *log; unsigned long long log_max; int log_files;
+  const char *exitfile, *oomfile, *gate;
+  pid_t exec_pid;
+} S;
+
+enum { NS_MOUNT, NS_PID, NS_UTS, NS_IPC, NS_NET, NS_CGROUP };
+static const char *ns_names[6] = { "mnt", "pid", "uts", "ipc", "net", "cgroup" };
+static const int ns_flags[6] = { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWCGROUP };
+
+static int proto = -1;
+
+/* ------------------------------------------------------------ protocol ---- */
+
+static void say(const char *fmt, ...)
+{
+  char buf[PATH_MAX + 128];
+  va_list ap;
+  if (proto < 0) return;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (n > (int)sizeof buf - 2) n = sizeof buf - 2;
+  for (int i = 0; i < n; i++) if (buf[i] == '\n') buf[i] = ' ';
+  buf[n++] = '\n';
+  /* MSG_NOSIGNAL: a supervisor that went away must not kill the waiter with SIGPIPE. */
+  if (send(proto, buf, n, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) { ssize_t w = write(proto, buf, n); (void)w; }
+}
+
+/* In the child, errors go to the error pipe (closed on exec), and the parent forwards them. */
+static int errpipe = -1;
+
+static void __attribute__((noreturn)) child_fail(const char *step, int err, const char *path)
+{
+  char buf[PATH_MAX + 128];
+  int n = snprintf(buf, sizeof buf, "error %s %d %s\n", step, err, path ? path : "");
+  if (n > (int)sizeof buf) n = sizeof buf;
+  ssize_t w = write(errpipe, buf, n); (void)w;
+  _exit(127);
+}
+
+/* Before the clone, the helper itself reports and gives up. */
+static void __attribute__((noreturn)) fail(const char *step, int err, const char *path)
+{
+  say("error %s %d %s", step, err, path ? path : "");
+  exit(1);
+}
+
+/* ------------------------------------------------------------- parsing ---- */
+
+static unsigned long long num(const char *s) { return strtoull(s, NULL, 10); }
+static uint64_t hex(const char *s) { return strtoull(s, NULL, 16); }
+
+static void parse_spec(const char *file)
+{
+  /* "fd:N" reads the spec from an inherited pipe (how Node passes it), anything else is a file. */
+  int fd = !strncmp(file, "fd:", 3) ? atoi(file + 3) : open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("spec", errno, file);
+  size_t got = 0, size = 8192;
+  char *buf = malloc(size);
+  for (;;) {
+    if (got + 1 >= size) { size *= 2; buf = realloc(buf, size); }
+    if (!buf) fail("spec", ENOMEM, file);
+    ssize_t r = read(fd, buf + got, size - 1 - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail("spec", errno, file);
+    if (r == 0) break;
+    got += r;
+  }
+  buf[got] = 0;
+  close(fd);
+
+  /* Tokens are NUL-terminated; collect pointers to them. */
+  size_t ntok = 0, cap = 256;
+  char **tok = malloc(cap * sizeof *tok);
+  for (size_t i = 0; i < got;) {
+    if (ntok == cap) { cap *= 2; tok = realloc(tok, cap * sizeof *tok); }
+    tok[ntok++] = buf + i;
+    i += strlen(buf + i) + 1;
+  }
+#define ARG(k) (i + (k) < ntok ? tok[i + (k)] : (fail("spec", EINVAL, kw), ""))
+#define LIMIT(n, max) do { if ((n) >= (max)) fail("spec", E2BIG, kw); } while (0)
+  for (size_t i = 0; i < ntok;) {
+    const char *kw = tok[i];
+    if (!strcmp(kw, "rootfs")) { S.rootfs = ARG(1); i += 2; }
+    else if (!strcmp(kw, "ns")) {
+      const char *t = ARG(1), *p = ARG(2);
+      int k = -1;
+      for (int j = 0; j < 6; j++) if (!strcmp(t, ns_names[j])) k = j;
+      if (k < 0) fail("spec", EINVAL, t);
+      S.ns[k] = p; i += 3;
+    }
+    else if (!strcmp(kw, "mount")) {
+      LIMIT(S.nmounts, MAX_ITEMS);
+      struct mnt *m = &S.mounts[S.nmounts++];
+      m->src = ARG(1); m->dst = ARG(2); m->type = ARG(3);
+      m->flags = num(ARG(4)); m->prop = num(ARG(5)); m->data = ARG(6); i += 7;
+    }
+    else if (!strcmp(kw, "dev")) {
+      LIMIT(S.ndevs, MAX_ITEMS);
+      struct dev *d = &S.devs[S.ndevs++];
+      d->path = ARG(1); d->kind = ARG(2)[0]; d->maj = num(ARG(3)); d->min = num(ARG(4));
+      d->mode = num(ARG(5)); d->uid = num(ARG(6)); d->gid = num(ARG(7)); i += 8;
+    }
+    else if (!strcmp(kw, "link")) { LIMIT(S.nlinks, 64); S.links[S.nlinks].a = ARG(1); S.links[S.nlinks++].b = ARG(2); i += 3; }
+    else if (!strcmp(kw, "sysctl")) { LIMIT(S.nsysctls, 64); S.sysctls[S.nsysctls].a = ARG(1); S.sysctls[S.nsysctls++].b = ARG(2); i += 3; }
+    else if (!strcmp(kw, "mask")) { LIMIT(S.nmasked, 64); S.masked[S.nmasked++] = ARG(1); i += 2; }
+    else if (!strcmp(kw, "ropath")) { LIMIT(S.nropaths, 64); S.ropaths[S.nropaths++] = ARG(1); i += 2; }
+    else if (!strcmp(kw, "readonly")) { S.readonly = 1; i += 1; }
+    else if (!strcmp(kw, "hostname")) { S.hostname = ARG(1); i += 2; }
+    else if (!strcmp(kw, "domainname")) { S.domainname = ARG(1); i += 2; }
+    else if (!strcmp(kw, "rlimit")) {
+      LIMIT(S.nrlimits, 32);
+      struct rlim *r = &S.rlimits[S.nrlimits++];
+      r->res = num(ARG(1)); r->soft = num(ARG(2)); r->hard = num(ARG(3)); i += 4;
+    }
+    else if (!strcmp(kw, "oomscore")) { S.oomscore = ARG(1); i += 2; }
+    else if (!strcmp(kw, "user")) { S.have_user = 1; S.uid = num(ARG(1)); S.gid = num(ARG(2)); i += 3; }
+    else if (!strcmp(kw, "group")) { LIMIT(S.ngroups, 64); S.groups[S.ngroups++] = num(ARG(1)); i += 2; }
+    else if (!strcmp(kw, "caps")) {
+      S.have_caps = 1;
+      S.cap_bnd = hex(ARG(1)); S.cap_eff = hex(ARG(2)); S.cap_prm = hex(ARG(3));
+      S.cap_inh = hex(ARG(4)); S.cap_amb = hex(ARG(5)); i += 6;
+    }
+    else if (!strcmp(kw, "nnp")) { S.nnp = 1; i += 1; }
+    else if (!strcmp(kw, "seccomp")) {
+      const char *h = ARG(1);
+      size_t n = strlen(h) / 2;
+      S.seccomp = malloc(n ? n : 1); S.seccomp_len = n;
+      for (size_t j = 0; j < n; j++) { char b[3] = { h[2 * j], h[2 * j + 1], 0 }; S.seccomp[j] = strtoul(b, NULL, 16); }
+      i += 2;
+    }
+    else if (!strcmp(kw, "cwd")) { S.cwd = ARG(1); i += 2; }
+    else if (!strcmp(kw, "env")) { LIMIT(S.nenv, MAX_ITEMS - 1); S.env[S.nenv++] = (char *)ARG(1); i += 2; }
+    else if (!strcmp(kw, "arg")) { LIMIT(S.nargv, MAX_ITEMS - 1); S.argv[S.nargv++] = (char *)ARG(1); i += 2; }
+    else if (!strcmp(kw, "cgroup")) { LIMIT(S.ncgroups, 32); S.cgroups[S.ncgroups++] = ARG(1); i += 2; }
+    else if (!strcmp(kw, "log")) { S.log = ARG(1); S.log_max = num(ARG(2)); S.log_files = num(ARG(3)); i += 4; }
+    else if (!strcmp(kw, "exitfile")) { S.exitfile = ARG(1); i += 2; }
+    else if (!strcmp(kw, "oomfile")) { S.oomfile = ARG(1); i += 2; }
+    else if (!strcmp(kw, "gate")) { S.gate = ARG(1); i += 2; }
+    else if (!strcmp(kw, "pid")) { S.exec_pid = num(ARG(1)); i += 2; }
+    else fail("spec", EINVAL, kw);
+  }
+#undef ARG
+#undef LIMIT
+  if (S.nargv == 0) fail("spec", EINVAL, "no process args");
+}
+
+/* ----------------------------------------------------------- utilities ---- */
+
+static int write_file(const char *path, const char *s)
+{
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, s, strlen(s));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return n < 0 ? -1 : 0;
+}
+
+/* Writes `pid` into every cgroup.procs file. On cgroup v1 each write waits an RCU grace
+ * period (FACTS.md), which is why this happens here and not on Node's event loop. */
+static void join_cgroups(pid_t pid, int in_child)
+{
+  char s[32];
+  snprintf(s, sizeof s, "%d", pid);
+  for (int i = 0; i < S.ncgroups; i++)
+    if (write_file(S.cgroups[i], s) < 0) {
+      if (in_child) child_fail("cgroup", errno, S.cgroups[i]);
+      fail("cgroup", errno, S.cgroups[i]);
+    }
+}
+
+/*
+ * Opens `path` inside the rootfs with every symlink resolved as if the rootfs were `/`
+ * (openat2 RESOLVE_IN_ROOT), creating what is missing: directories, and the last component as
+ * a directory or an empty file. Mounting on /proc/self/fd/N then can never land outside the
+ * rootfs, whatever symlinks an image holds (the classic mount-destination escape).
+ */
+static int open_in_root(int rootfd, const char *path, int create_file)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+  int fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOENT) return fd;
+
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  int parent = dup(rootfd);
+  char *p = buf;
+  while (*p == '/') p++;
+  while (*p) {
+    char *slash = strchr(p, '/');
+    int last = 1;
+    if (slash) { *slash = 0; last = slash[1] == 0; }
+    struct open_how h = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+    int next = syscall(SYS_openat2, parent, p, &h, sizeof h);
+    if (next < 0 && errno == ENOENT) {
+      if (last && create_file) {
+        int f = openat(parent, p, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f >= 0) close(f);
+      } else if (mkdirat(parent, p, 0755) < 0 && errno != EEXIST) {
+        int e = errno; close(parent); errno = e; return -1;
+      }
+      next = syscall(SYS_openat2, parent, p, &h, sizeof h);
+    }
+    close(parent);
+    if (next < 0) return -1;
+    parent = next;
+    if (!slash) break;
+    p = slash + 1;
+    while (*p == '/') p++;
+  }
+  return parent;
+}
+
+static void fdpath(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
+
+static void mkdir_p(const char *path, mode_t mode)
+{
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') { *p = 0; mkdir(buf, mode); *p = '/'; }
+  mkdir(buf, mode);
+}
+
+/* ------------------------------------------------------- mount namespace ---- */
+
+#define BIND_LOCKED (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static void do_mount(int rootfd, const struct mnt *m)
+{
+  int is_bind = (m->flags & MS_BIND) != 0;
+  int as_file = 0;
+  if (is_bind) {
+    struct stat st;
+    if (stat(m->src, &st) < 0) child_fail("mount", errno, m->src);
+    as_file = !S_ISDIR(st.st_mode);
+  }
+  int fd = open_in_root(rootfd, m->dst, as_file);
+  if (fd < 0) child_fail("mount", errno, m->dst);
+  char p[64];
+  fdpath(p, sizeof p, fd);
+  /* A bind mount ignores MS_RDONLY & co. on creation; they take effect in a remount (below). */
+  unsigned long flags = is_bind ? (m->flags & (MS_BIND | MS_REC)) : m->flags;
+  if (mount(m->src, p, m->type, flags, *m->data ? m->data : NULL) < 0) child_fail("mount", errno, m->dst);
+  close(fd);
+  if ((is_bind && (m->flags & BIND_LOCKED)) || m->prop) {
+    /* The fd above still points below the new mount; reopen to reach the mount itself. */
+    fd = open_in_root(rootfd, m->dst, as_file);
+    if (fd < 0) child_fail("mount", errno, m->dst);
+    fdpath(p, sizeof p, fd);
+    if (is_bind && (m->flags & BIND_LOCKED) &&
+        mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | (m->flags & BIND_LOCKED), NULL) < 0)
+      child_fail("mount", errno, m->dst);
+    if (m->prop && mount(NULL, p, NULL, m->prop, NULL) < 0) child_fail("mount", errno, m->dst);
+    close(fd);
+  }
+}
+
+/* Masked paths as docker: a directory gets an empty read-only tmpfs, a file /dev/null. */
+static void mask_path(const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    if (errno == ENOENT) return;
+    child_fail("mask", errno, path);
+  }
+  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+                              : mount("/dev/null", path, NULL, MS_BIND, NULL);
+  if (r < 0) child_fail("mask", errno, path);
+}
+
+/* Read-only paths: bind the path onto itself, then remount read-only keeping its nosuid/nodev/noexec. */
+static void readonly_path(const char *path)
+{
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    if (errno == ENOENT) return;
+    child_fail("readonly", errno, path);
+  }
+  struct statvfs sv;
+  unsigned long keep = 0;
+  if (statvfs(path, &sv) == 0) {
+    if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  }
+  if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, NULL) < 0)
+    child_fail("readonly", errno, path);
+}
+
+static void setup_rootfs(void)
+{
+  /* pivot_root refuses a shared parent mount (EINVAL); nothing we do may leak back to the host. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) child_fail("rootfs", errno, "/");
+  /* pivot_root needs the new root to be a mount point: an overlay already is, a plain bundle dir is not. */
+  if (mount(S.rootfs, S.rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) child_fail("rootfs", errno, S.rootfs);
+  int rootfd = open(S.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) child_fail("rootfs", errno, S.rootfs);
+
+  /* Every mount happens before the pivot, while host paths (bind sources) are still reachable. */
+  for (int i = 0; i < S.nmounts; i++) do_mount(rootfd, &S.mounts[i]);
+
+  if (fchdir(rootfd) < 0) child_fail("pivot_root", errno, S.rootfs);
+  /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached
+   * right away, so no directory for it is needed in the image (as runc and crun do). */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) child_fail("pivot_root", errno, S.rootfs);
+  if (umount2(".", MNT_DETACH) < 0) child_fail("pivot_root", errno, "old root");
+  if (chdir("/") < 0) child_fail("pivot_root", errno, "/");
+  close(rootfd);
+
+  /* From here on paths are the container's own; symlinks cannot point outside it. */
+  mode_t old = umask(0);
+  for (int i = 0; i < S.ndevs; i++) {
+    const struct dev *d = &S.devs[i];
+    mode_t type = d->kind == 'b' ? S_IFBLK : d->kind == 'p' ? S_IFIFO : S_IFCHR;
+    if (mknod(d->path, type | (d->mode & 07777), makedev(d->maj, d->min)) < 0 && errno != EEXIST)
+      child_fail("device", errno, d->path);
+    if (chown(d->path, d->uid, d->gid) < 0) child_fail("device", errno, d->path);
+  }
+  umask(old);
+  for (int i = 0; i < S.nlinks; i++)
+    if (symlink(S.links[i].a, S.links[i].b) < 0 && errno != EEXIST) child_fail("device", errno, S.links[i].b);
+
+  /* sysctls before /proc/sys turns read-only; they apply to the container's own namespaces. */
+  for (int i = 0; i < S.nsysctls; i++) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "/proc/sys/%s", S.sysctls[i].a);
+    for (char *c = p + 10; *c; c++) if (*c == '.') *c = '/';
+    if (write_file(p, S.sysctls[i].b) < 0) child_fail("sysctl", errno, S.sysctls[i].a);
+  }
+  if (S.cwd) mkdir_p(S.cwd, 0755); /* docker creates a missing working dir */
+
+  for (int i = 0; i < S.nmasked; i++) mask_path(S.masked[i]);
+  for (int i = 0; i < S.nropaths; i++) readonly_path(S.ropaths[i]);
+  if (S.readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    child_fail("readonly", errno, "/");
+}
+
+/* ------------------------------------------------------------- process ---- */
+
+static void install_seccomp(int in_child)
+{
+  if (!S.seccomp_len) return;
+  struct sock_fprog prog = { .len = S.seccomp_len / sizeof(struct sock_filter), .filter = (struct sock_filter *)S.seccomp };
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+    if (in_child) child_fail("seccomp", errno, "");
+    fail("seccomp", errno, "");
+  }
+}
+
+static void set_caps(void)
+{
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[2] = {
+    { (uint32_t)S.cap_eff, (uint32_t)S.cap_prm, (uint32_t)S.cap_inh },
+    { (uint32_t)(S.cap_eff >> 32), (uint32_t)(S.cap_prm >> 32), (uint32_t)(S.cap_inh >> 32) },
+  };
+  if (syscall(SYS_capset, &h, d) < 0) child_fail("capabilities", errno, "capset");
+  for (int c = 0; c < 64; c++)
+    if ((S.cap_amb >> c) & 1)
+      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) child_fail("capabilities", errno, "ambient");
+}
+
+/* Looks argv[0] up in the container's PATH (execvpe would use ours) and execs it. */
+static void __attribute__((noreturn)) exec_app(void)
+{
+  const char *file = S.argv[0];
+  S.argv[S.nargv] = NULL;
+  S.env[S.nenv] = NULL;
+  if (strchr(file, '/')) {
+    execve(file, S.argv, S.env);
+    child_fail("exec", errno, file);
+  }
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (int i = 0; i < S.nenv; i++) if (!strncmp(S.env[i], "PATH=", 5)) path = S.env[i] + 5;
+  int saved = ENOENT;
+  char buf[PATH_MAX];
+  for (const char *p = path; ; ) {
+    const char *colon = strchr(p, ':');
+    size_t len = colon ? (size_t)(colon - p) : strlen(p);
+    snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? p : ".", file);
+    execve(buf, S.argv, S.env);
+    if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+    if (!colon) break;
+    p = colon + 1;
+  }
+  child_fail("exec", saved, file);
+}
+
+/* The common tail of `run` and `exec`: identity, privileges, filter, working dir, execve. */
+static void __attribute__((noreturn)) finalize_and_exec(void)
+{
+  /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we still have it. */
+  if (!S.nnp) install_seccomp(1);
+  if (S.have_caps) {
+    for (int c = 0; c <= 63; c++)
+      if (!((S.cap_bnd >> c) & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        child_fail("capabilities", errno, "bounding set");
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) child_fail("capabilities", errno, "keepcaps");
+  }
+  if (S.have_user) {
+    if (setgroups(S.ngroups, S.groups) < 0) child_fail("user", errno, "setgroups");
+    if (setresgid(S.gid, S.gid, S.gid) < 0) child_fail("user", errno, "setgid");
+    if (setresuid(S.uid, S.uid, S.uid) < 0) child_fail("user", errno, "setuid");
+  }
+  if (S.have_caps) {
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    set_caps();
+  }
+  if (S.cwd && chdir(S.cwd) < 0) child_fail("cwd", errno, S.cwd);
+  if (S.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail("no_new_privs", errno, "");
+  /* Last, so the filter sees as few of our own syscalls as possible. */
+  if (S.nnp) install_seccomp(1);
+  exec_app();
+}
+
+static void reset_signals(void)
+{
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  /* An ignored SIGPIPE would be inherited across execve. */
+  signal(SIGPIPE, SIG_DFL);
+}
+
+/* --------------------------------------------------------------- run ---- */
+
+struct child_args { int sync_rd, err_wr, out_wr, err_out_wr; };
+
+static void __attribute__((noreturn)) run_child(struct child_args *a)
+{
+  errpipe = a->err_wr;
+  reset_signals();
+  /* Die with the helper until the app is exec'd, so a killed helper leaves no half-made container. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char b;
+  /* Wait until the parent has written our PID into the cgroups (limits hold before the first instruction). */
+  if (read(a->sync_rd, &b, 1) != 1) _exit(126);
+  close(a->sync_rd);
+
+  int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(a->out_wr, 1) < 0 || dup2(a->err_out_wr, 2) < 0)
+    child_fail("stdio", errno, "");
+  close(nullfd); close(a->out_wr); close(a->err_out_wr);
+
+  for (int k = 0; k < 6; k++) {
+    if (k == NS_PID || k == NS_MOUNT || k == NS_CGROUP || !S.ns[k] || !*S.ns[k]) continue;
+    int fd = open(S.ns[k], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, ns_flags[k]) < 0) child_fail("namespace", errno, S.ns[k]);
+    close(fd);
+  }
+  /* The cgroup namespace is made after placement, so the container sees its own cgroup as /. */
+  if (S.ns[NS_CGROUP] && !*S.ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) child_fail("namespace", errno, "cgroup");
+
+  if (S.rootfs) setup_rootfs();
+  if (S.hostname && sethostname(S.hostname, strlen(S.hostname)) < 0) child_fail("hostname", errno, S.hostname);
+  if (S.domainname && setdomainname(S.domainname, strlen(S.domainname)) < 0) child_fail("hostname", errno, S.domainname);
+  for (int i = 0; i < S.nrlimits; i++) {
+    struct rlimit rl = { S.rlimits[i].soft, S.rlimits[i].hard };
+    if (setrlimit(S.rlimits[i].res, &rl) < 0) {
+      char r[16]; snprintf(r, sizeof r, "%d", S.rlimits[i].res);
+      child_fail("rlimit", errno, r);
+    }
+  }
+  if (S.oomscore && write_file("/proc/self/oom_score_adj", S.oomscore) < 0) child_fail("oom_score_adj", errno, S.oomscore);
+
+  if (S.gate) {
+    /* OCI create/start: announce that set-up is done, then block until `start` opens the FIFO. */
+    ssize_t w = write(errpipe, "created\n", 8); (void)w;
+    int g = open(S.gate, O_RDONLY | O_CLOEXEC);
+    if (g < 0) child_fail("start", errno, S.gate);
+    char c;
+    if (read(g, &c, 1) != 1) _exit(126);
+    close(g);
+  }
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  finalize_and_exec();
+}
+
+/* ---- the waiter: CRI log lines, rotation, exit.json ---- */
+
+static int logfd = -1;
+static unsigned long long logsize;
+
+static void log_open(void)
+{
+  logfd = open(S.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  struct stat st;
+  logsize = (logfd >= 0 && fstat(logfd, &st) == 0) ? st.st_size : 0;
+}
+
+static void log_rotate(void)
+{
+  char from[PATH_MAX], to[PATH_MAX];
+  close(logfd);
+  if (S.log_files <= 1) {
+    logfd = open(S.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+    logsize = 0;
+    return;
+  }
+  /* log.(n-2) → log.(n-1) … log → log.1; the oldest falls off. */
+  for (int i = S.log_files - 1; i >= 1; i--) {
+    if (i == 1) snprintf(from, sizeof from, "%s", S.log);
+    else snprintf(from, sizeof from, "%s.%d", S.log, i - 1);
+    snprintf(to, sizeof to, "%s.%d", S.log, i);
+    rename(from, to);
+  }
+  log_open();
+}
+
+static void timestamp(char *out, size_t n)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+/* One CRI line: `<RFC3339Nano> <stream> <F|P> <text>\n`. */
+static void log_line(const char *stream, char tag, const char *text, size_t len)
+{
+  if (logfd < 0) return;
+  char head[80];
+  timestamp(head, sizeof head);
+  size_t hl = strlen(head);
+  hl += snprintf(head + hl, sizeof head - hl, " %s %c ", stream, tag);
+  if (S.log_max && logsize > 0 && logsize + hl + len + 1 > S.log_max) log_rotate();
+  char line[hl + len + 1];
+  memcpy(line, head, hl);
+  memcpy(line + hl, text, len);
+  line[hl + len] = '\n';
+  ssize_t w = write(logfd, line, hl + len + 1);
+  if (w > 0) logsize += w;
+}
+
+#define LINE_MAX_BUF 16384
+struct stream { int fd; const char *name; char buf[LINE_MAX_BUF]; size_t len; };
+
+/* Reads what is there; emits complete lines as F, an over-long line in P pieces. Returns 0 at EOF. */
+static int pump(struct stream *s)
+{
+  ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  if (r < 0) return errno == EAGAIN || errno == EINTR ? 1 : 0;
+  if (r == 0) {
+    if (s->len) log_line(s->name, 'F', s->buf, s->len);
+    s->len = 0;
+    return 0;
+  }
+  s->len += r;
+  size_t start = 0;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->buf[i] == '\n') { log_line(s->name, 'F', s->buf + start, i - start); start = i + 1; }
+  if (start == 0 && s->len == sizeof s->buf) { log_line(s->name, 'P', s->buf, s->len); start = s->len; }
+  memmove(s->buf, s->buf + start, s->len - start);
+  s->len -= start;
+  return 1;
+}
+
+static long oom_kills(void)
+{
+  if (!S.oomfile) return 0;
+  FILE *f = fopen(S.oomfile, "re");
+  if (!f) return 0;
+  char line[128];
+  long v = 0;
+  /* memory.oom_control (v1) and memory.events (v2) both carry an `oom_kill N` line. */
+  while (fgets(line, sizeof line, f)) if (!strncmp(line, "oom_kill ", 9)) v = atol(line + 9);
+  fclose(f);
+  return v;
+}
+
+static void write_exit(int code, int sig, int oom)
+{
+  if (!S.exitfile) return;
+  char tmp[PATH_MAX], ts[64], body[256];
+  struct timespec t;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &t);
+  gmtime_r(&t.tv_sec, &tm);
+  snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
+  char sigs[16];
+  if (sig) snprintf(sigs, sizeof sigs, "%d", sig); else snprintf(sigs, sizeof sigs, "null");
+  int n = snprintf(body, sizeof body, "{\"code\":%d,\"signal\":%s,\"oomKilled\":%s,\"finishedAt\":\"%s\"}\n",
+                   code, sigs, oom ? "true" : "false", ts);
+  snprintf(tmp, sizeof tmp, "%s.tmp", S.exitfile);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ssize_t w = write(fd, body, n); (void)w;
+  close(fd);
+  /* Rename last: a reader sees either no exit.json or a complete one. */
+  rename(tmp, S.exitfile);
+}
+
+static int cmd_run(void)
+{
+  int sync[2], errp[2], out[2], err[2];
+  if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+    fail("pipe", errno, "");
+  if (S.log) log_open();
+
+  int flags = 0;
+  for (int k = 0; k < 6; k++) if (k != NS_CGROUP && S.ns[k] && !*S.ns[k]) flags |= ns_flags[k];
+  if (S.ns[NS_MOUNT] && *S.ns[NS_MOUNT]) fail("namespace", EINVAL, "joining a mount namespace is not supported");
+  /* Joining another container's PID namespace applies to our children: do it before the clone. */
+  if (S.ns[NS_PID] && *S.ns[NS_PID]) {
+    int fd = open(S.ns[NS_PID], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) fail("namespace", errno, S.ns[NS_PID]);
+    close(fd);
+  }
+
+  /* clone() without CLONE_VM and without a stack behaves like fork(), with namespace flags. */
+  pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) fail("clone", errno, "");
+  if (pid == 0) {
+    close(sync[1]); close(errp[0]); close(out[0]); close(err[0]);
+    struct child_args a = { sync[0], errp[1], out[1], err[1] };
+    run_child(&a);
+  }
+  close(sync[0]); close(errp[1]); close(out[1]); close(err[1]);
+
+  /* Place the child in its cgroups while it waits, then release it. */
+  char s[32];
+  snprintf(s, sizeof s, "%d", pid);
+  for (int i = 0; i < S.ncgroups; i++)
+    if (write_file(S.cgroups[i], s) < 0) {
+      int e = errno;
+      kill(pid, SIGKILL); waitpid(pid, NULL, 0);
+      fail("cgroup", e, S.cgroups[i]);
+    }
+  long oom_base = oom_kills();
+  say("pid %d", pid);
+  if (write(sync[1], "x", 1) != 1) fail("sync", errno, "");
+  close(sync[1]);
+
+  /* The error pipe is close-on-exec: EOF with nothing read means execve succeeded. */
+  char msg[PATH_MAX + 128];
+  size_t mlen = 0;
+  for (;;) {
+    ssize_t r = read(errp[0], msg + mlen, sizeof msg - 1 - mlen);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    mlen += r;
+    msg[mlen] = 0;
+    /* `created` (gate reached) may come first; pass it on and keep reading. */
+    if (mlen >= 8 && !strncmp(msg, "created\n", 8)) {
+      say("created");
+      memmove(msg, msg + 8, mlen - 8);
+      mlen -= 8;
+    }
+  }
+  close(errp[0]);
+  if (mlen) {
+    msg[mlen] = 0;
+    char *nl = strchr(msg, '\n');
+    if (nl) *nl = 0;
+    say("%s", msg);
+    waitpid(pid, NULL, 0);
+    return 1;
+  }
+  say("ready");
+
+  /* Waiter: pump output until PID 1 is gone and the pipes are drained. */
+  int pfd = syscall(SYS_pidfd_open, pid, 0);
+  static struct stream so, se;
+  so.fd = out[0]; so.name = "stdout";
+  se.fd = err[0]; se.name = "stderr";
+  int open_o = 1, open_e = 1, exited = 0, status = 0;
+  while (open_o || open_e || !exited) {
+    struct pollfd p[3] = { { open_o ? so.fd : -1, POLLIN, 0 }, { open_e ? se.fd : -1, POLLIN, 0 },
+                           { exited ? -1 : pfd, POLLIN, 0 } };
+    if (poll(p, 3, -1) < 0) { if (errno == EINTR) continue; break; }
+    if (p[0].revents) open_o = pump(&so);
+    if (p[1].revents) open_e = pump(&se);
+    if (p[2].revents) {
+      if (waitpid(pid, &status, 0) == pid) exited = 1;
+      /* When PID 1 of a PID namespace dies the kernel kills the rest, so the pipes close soon. */
+    }
+    if (pfd < 0 && !open_o && !open_e && !exited) { if (waitpid(pid, &status, 0) == pid) exited = 1; }
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  int oom = oom_kills() > oom_base;
+  write_exit(code, sig, oom);
+  say("exit %d %d", code, sig);
+  return 0;
+}
+
+/* --------------------------------------------------------------- exec ---- */
+
+static int cmd_exec(void)
+{
+  /* Open every namespace first: after setns(mnt) the host's /proc/PID is out of sight. */
+  static const int order[6] = { NS_CGROUP, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_MOUNT };
+  int fds[6];
+  char p[64];
+  for (int i = 0; i < 6; i++) {
+    snprintf(p, sizeof p, "/proc/%d/ns/%s", S.exec_pid, ns_names[order[i]]);
+    fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) fail("namespace", errno, p);
+  }
+  /* Join the container's cgroup too: nsenter does not, and the process would escape its limits. */
+  join_cgroups(getpid(), 0);
+  for (int i = 0; i < 6; i++) {
+    /* Same namespace as ours (e.g. network_mode: host) → setns is a harmless no-op, but EINVAL
+     * for some kinds; skip those by comparing inode numbers. */
+    struct stat a, b;
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/ns/%s", ns_names[order[i]]);
+    if (fstat(fds[i], &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino) { close(fds[i]); continue; }
+    if (setns(fds[i], ns_flags[order[i]]) < 0) fail("namespace", errno, ns_names[order[i]]);
+    close(fds[i]);
+  }
+  int errp[2];
+  if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe", errno, "");
+  /* setns(CLONE_NEWPID) only applies to children: fork so the process is inside the PID namespace. */
+  pid_t pid = fork();
+  if (pid < 0) fail("fork", errno, "");
+  if (pid == 0) {
+    close(errp[0]);
+    errpipe = errp[1];
+    reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (proto >= 0) close(proto);
+    finalize_and_exec();
+  }
+  close(errp[1]);
+  /* Let signals meant for the exec'd process reach it, not us. */
+  signal(SIGINT, SIG_IGN); signal(SIGQUIT, SIG_IGN);
+  char msg[PATH_MAX + 128];
+  ssize_t n = 0, r;
+  while ((r = read(errp[0], msg + n, sizeof msg - 1 - n)) > 0) n += r;
+  close(errp[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (n > 0) {
+    msg[n] = 0;
+    char *nl = strchr(msg, '\n');
+    if (nl) *nl = 0;
+    say("%s", msg);
+    return 127;
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  say("exit %d %d", code, sig);
+  return code;
+}
+
+int main(int argc, char **argv)
+{
+  /* An optional LABEL (the container dir) only makes the waiter findable in `ps`. */
+  if (argc < 3 || argc > 4 || (strcmp(argv[1], "run") && strcmp(argv[1], "exec"))) {
+    fprintf(stderr, "usage: %s run|exec SPECFILE [LABEL]\n", argv[0]);
+    return 2;
+  }
+  /* The protocol socket is optional (a hand-run helper has none). */
+  if (fcntl(PROTO_FD, F_GETFD) >= 0) { proto = PROTO_FD; fcntl(proto, F_SETFD, FD_CLOEXEC); }
+  signal(SIGPIPE, SIG_IGN);
+  parse_spec(argv[2]);
+  if (!strcmp(argv[1], "exec")) return cmd_exec();
+  /* The waiter outlives its supervisor: its own session, so no terminal hangup reaches it. */
+  setsid();
+  return cmd_run();
+}

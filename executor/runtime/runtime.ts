@@ -1,0 +1,267 @@
+// The runtime API (docs/contracts.md "executor/runtime/"): launch a container from its OCI
+// spec through the native helper, read and wait for its exit, exec into it, signal it.
+// The helper stays as the container's waiter: it owns the output → log file and writes
+// exit.json, so this process may die without the container noticing (ARCHITECTURE.md).
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ContainerError, TscError } from '../../schema/errors.ts';
+import { killProcess } from '../sys/process.ts';
+import { compactExec, compactRun, encodeTokens } from './compact.ts';
+import { readContainerEtc } from './etc-files.ts';
+import { startHelper } from './helper.ts';
+import type { OciProcess, OciSpec } from './oci.ts';
+import { stepError, type HelperMessage } from './protocol.ts';
+import { resolveUser } from './user.ts';
+
+export { buildSpec } from './spec.ts';
+export type { SpecInput } from './spec.ts';
+export type { OciSpec } from './oci.ts';
+
+export interface LaunchOptions {
+  id: string;
+  /** Container name, for errors (`start web-1: mount /data: ENOENT`). */
+  name: string;
+  spec: OciSpec;
+  containerDir: string;
+  /** Prepared network namespace file (netmgr); without it the spec decides (new netns, or host). */
+  netnsPath?: string;
+  /** cgroup.procs files (CgroupDriver.procsFiles) the helper puts the container into before exec. */
+  cgroupProcs: string[];
+  logMaxSize?: number;
+  logMaxFiles?: number;
+  /** `oom_kill N` file of the container's memory cgroup, for exit.json's oomKilled. */
+  oomFile?: string;
+  /** Compiled seccomp filter (executor/security); absent = no filter. */
+  seccomp?: Uint8Array;
+  /** OCI create semantics: stop before execve until `startGated(containerDir)`. */
+  gated?: boolean;
+}
+
+export interface Launched {
+  /** PID 1 of the container, host view. */
+  pid: number;
+  /** The helper that stays as waiter. */
+  waiterPid: number;
+}
+
+export interface ExitStatus {
+  code: number;
+  /** Signal number that ended PID 1, or null when it exited. */
+  signal: number | null;
+  oomKilled: boolean;
+  finishedAt: string;
+}
+
+export const files = {
+  config: (dir: string) => join(dir, 'config.json'),
+  log: (dir: string) => join(dir, 'log'),
+  exit: (dir: string) => join(dir, 'exit.json'),
+  waiterPid: (dir: string) => join(dir, 'waiter.pid'),
+  pid: (dir: string) => join(dir, 'pid'),
+  gate: (dir: string) => join(dir, 'start.fifo'),
+};
+
+/** Exit messages of waiters this process started, so waitExit needs no polling for them. */
+const exits = new Map<string, Promise<void>>();
+
+export async function launch(o: LaunchOptions): Promise<Launched> {
+  const dir = o.containerDir;
+  try {
+    mkdirSync(dir, { recursive: true });
+    rmSync(files.exit(dir), { force: true });
+    writeFileSync(files.config(dir), JSON.stringify(o.spec, null, 2));
+    if (o.gated) {
+      rmSync(files.gate(dir), { force: true });
+      mkfifo(files.gate(dir));
+    }
+  } catch (e) {
+    throw new ContainerError(o.name, 'prepare', e);
+  }
+  let spec: Buffer;
+  try {
+    spec = encodeTokens(compactRun(o.spec, {
+      cgroupProcs: o.cgroupProcs, logFile: files.log(dir), exitFile: files.exit(dir),
+      ...(o.netnsPath ? { netnsPath: o.netnsPath } : {}),
+      ...(o.logMaxSize ? { logMaxSize: o.logMaxSize } : {}),
+      ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}),
+      ...(o.oomFile ? { oomFile: o.oomFile } : {}),
+      ...(o.seccomp ? { seccomp: o.seccomp } : {}),
+      ...(o.gated ? { gate: files.gate(dir) } : {}),
+    }));
+  } catch (e) {
+    throw new ContainerError(o.name, 'spec', e);
+  }
+  // detached: the waiter gets its own session and process group, so a Ctrl-C to the CLI's
+  // group does not reach it and it outlives this process.
+  const h = startHelper('run', spec, { detached: true, stdio: 'ignore', label: dir });
+  const it = h.messages[Symbol.asyncIterator]();
+  let pid = 0;
+  const want = o.gated ? 'created' : 'ready';
+  for (;;) {
+    let r: IteratorResult<HelperMessage>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      h.child.kill('SIGKILL');
+      throw new ContainerError(o.name, 'start', e);
+    }
+    if (r.done) {
+      throw new ContainerError(o.name, 'start', new TscError('HELPER', `The launch helper ended before the container started (exit ${await exitOf(h.child)})`));
+    }
+    const m = r.value;
+    if (m.type === 'pid') pid = m.pid;
+    else if (m.type === 'error') throw new ContainerError(o.name, m.step, stepError(m));
+    else if (m.type === want) break;
+  }
+  const waiterPid = h.child.pid ?? 0;
+  writeFileSync(files.waiterPid(dir), `${waiterPid}\n`);
+  writeFileSync(files.pid(dir), `${pid}\n`);
+  // Keep listening for `exit` without holding this process open.
+  h.child.unref();
+  (h.child.stdio[3] as Readable & { unref?: () => void }).unref?.();
+  exits.set(dir, (async () => {
+    try { for (;;) { const r = await it.next(); if (r.done) break; } } catch { /* socket closed */ }
+    exits.delete(dir);
+  })());
+  return { pid, waiterPid };
+}
+
+function exitOf(child: ChildProcess): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.exitCode ?? child.signalCode));
+  return new Promise((res) => child.once('exit', (c, s) => res(String(c ?? s))));
+}
+
+function mkfifo(path: string): void {
+  // Node has no mkfifo; the one-off spawn is fine for the (rare) OCI create path.
+  execFileSync('mkfifo', ['-m', '0600', path]);
+}
+
+/** Releases a container launched with `gated: true` (OCI start). Opening the FIFO unblocks it. */
+export async function startGated(containerDir: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(files.gate(containerDir), 'w');
+  await fh.write('s');
+  await fh.close();
+  rmSync(files.gate(containerDir), { force: true });
+}
+
+export function readExit(containerDir: string): ExitStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(files.exit(containerDir), 'utf8')) as ExitStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves when the waiter has written exit.json (at once if it already has). */
+export async function waitExit(containerDir: string, signal?: AbortSignal): Promise<ExitStatus> {
+  const done = readExit(containerDir);
+  if (done) return done;
+  const ours = exits.get(containerDir);
+  if (ours) {
+    await Promise.race([ours, abortPromise(signal)]);
+    const st = readExit(containerDir);
+    if (st) return st;
+  }
+  return new Promise<ExitStatus>((resolve, reject) => {
+    // inotify on the dir (the waiter renames exit.json into place), plus a slow poll in case the
+    // event is missed (e.g. the dir is on a filesystem without inotify).
+    const w = watch(containerDir, () => check());
+    const timer = setInterval(check, 500);
+    const onAbort = () => { cleanup(); reject(new TscError('ABORTED', 'Waiting for the container was cancelled')); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function cleanup() { w.close(); clearInterval(timer); signal?.removeEventListener('abort', onAbort); }
+    function check() {
+      const st = readExit(containerDir);
+      if (st) { cleanup(); resolve(st); }
+    }
+    check();
+  });
+}
+
+function abortPromise(signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise(() => {});
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new TscError('ABORTED', 'Waiting for the container was cancelled')), { once: true }));
+}
+
+/** Sends a signal to the container's PID 1. False when it is already gone. */
+export function kill(pid: number, signal: string | number): boolean {
+  return killProcess(pid, signal);
+}
+
+export interface ExecOptions {
+  /** Container name for errors. */
+  name?: string;
+  /** PID 1 of the container (host view). */
+  pid: number;
+  cgroupProcs: string[];
+  argv: string[];
+  env: string[];
+  /** "name", "uid", "uid:gid" (resolved in the container's /etc files) or resolved ids. */
+  user?: string | { uid: number; gid: number; additionalGids?: number[] };
+  cwd?: string;
+  tty?: boolean;
+  /** 'inherit' passes our stdio through; 'pipe' collects stdout/stderr (healthchecks). */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  capabilities?: OciProcess['capabilities'];
+  noNewPrivileges?: boolean;
+  seccomp?: Uint8Array;
+}
+
+export interface ExecResult { code: number; signal: number | null; stdout?: string; stderr?: string }
+
+/**
+ * Runs a process inside a running container: the helper joins its cgroup and every namespace
+ * (nsenter would leave it outside the cgroup), applies identity and privileges, forks, execs.
+ */
+export async function execIn(o: ExecOptions): Promise<ExecResult> {
+  const name = o.name ?? String(o.pid);
+  if (o.tty) throw new ContainerError(name, 'exec', new TscError('UNSUPPORTED', 'exec with a TTY is not supported yet'));
+  let user: { uid: number; gid: number; additionalGids?: number[] };
+  try {
+    if (typeof o.user === 'object') user = o.user;
+    else {
+      const root = `/proc/${o.pid}/root`;
+      user = resolveUser(o.user, undefined, readContainerEtc(root, 'passwd'), readContainerEtc(root, 'group'));
+    }
+  } catch (e) {
+    throw new ContainerError(name, 'user', e);
+  }
+  const proc: OciProcess = { user, args: o.argv, env: o.env, cwd: o.cwd ?? '/', ...(o.capabilities ? { capabilities: o.capabilities } : {}), ...(o.noNewPrivileges ? { noNewPrivileges: true } : {}) };
+  let spec: Buffer;
+  try {
+    spec = encodeTokens(compactExec(o.pid, o.cgroupProcs, proc, o.seccomp));
+  } catch (e) {
+    throw new ContainerError(name, 'exec', e);
+  }
+  const mode = o.stdio ?? 'pipe';
+  const h = startHelper('exec', spec, { detached: false, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  h.child.stdout?.on('data', (b: Buffer) => out.push(b));
+  h.child.stderr?.on('data', (b: Buffer) => err.push(b));
+  let result: ExecResult | undefined;
+  try {
+    for await (const m of h.messages) {
+      if (m.type === 'error') throw new ContainerError(name, m.step === 'exec' ? 'exec' : `exec ${m.step}`, stepError(m));
+      if (m.type === 'exit') result = { code: m.code, signal: m.signal };
+    }
+  } catch (e) {
+    if (e instanceof ContainerError) throw e;
+    throw new ContainerError(name, 'exec', e);
+  }
+  const code = await exitOf(h.child);
+  if (!result) throw new ContainerError(name, 'exec', new TscError('HELPER', `The exec helper ended without a status (exit ${code})`));
+  if (mode === 'pipe') {
+    result.stdout = Buffer.concat(out).toString('utf8');
+    result.stderr = Buffer.concat(err).toString('utf8');
+  }
+  return result;
+}
+
+/** Removes what launch wrote into the container dir (not the dir: rootfs and logs live there too). */
+export function removeRuntimeFiles(containerDir: string): void {
+  for (const f of [files.config, files.exit, files.waiterPid, files.pid, files.gate]) rmSync(f(containerDir), { force: true });
+}

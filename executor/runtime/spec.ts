@@ -1,0 +1,341 @@
+// Normalized service + image config → OCI runtime spec (pure). Docker's defaults are the
+// reference: its default mounts, devices, masked and read-only paths, capability set, and its
+// rules for merging command/entrypoint/env/working dir/user with the image config.
+// Everything that needs the host (volume dirs, device numbers, host limits, /etc/passwd text)
+// comes in through SpecInput, so this is tested without root.
+import { posix } from 'node:path';
+import { TscError } from '../../schema/errors.ts';
+import type { Service, ServiceVolume } from '../../schema/model.ts';
+import type { OciDevice, OciMount, OciSpec } from './oci.ts';
+import { resolveUser } from './user.ts';
+
+/** The image config fields we use (OCI image config `.config`). */
+export interface ImageConfig {
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Entrypoint?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Volumes?: Record<string, unknown> | null;
+}
+
+export interface SpecInput {
+  id: string;
+  /** Container name, for messages. */
+  name: string;
+  service: Service;
+  image: ImageConfig;
+  /** Absolute path of the container's root filesystem (the merged overlay dir). */
+  rootfs: string;
+  /** The container's /etc/passwd and /etc/group text (readContainerEtc), for `user` and `group_add`. */
+  etc?: { passwd: string; group: string };
+  /** Compose volume key as written in the service's `volumes[].source` → host dir to mount. */
+  volumes?: Record<string, string>;
+  /** Anonymous volumes: container target → host dir (also the image's `Volumes`). */
+  anonymousVolumes?: Record<string, string>;
+  /** Mounts of the containers named in `volumes_from`, with their mode. */
+  volumesFrom?: { mounts: OciMount[]; readOnly: boolean }[];
+  /** Namespaces to join instead of creating (`pid: service:x` → /proc/PID/ns/pid, netns file, …). */
+  namespacePaths?: { pid?: string; ipc?: string; uts?: string; network?: string };
+  /** Host device path → its type and numbers (devices.ts statDevices). */
+  devices?: Record<string, { type: 'c' | 'b'; major: number; minor: number }>;
+  /** Host hard limits by ulimit name (`nofile` → 20000); a ulimit above one is an error. */
+  hostHardLimits?: Record<string, number>;
+  /** Final capability names from executor/security; when absent, docker's default ± cap_add/cap_drop. */
+  capabilities?: string[];
+  /** Host path of a static init (tini-static) for `init: true`. */
+  initPath?: string;
+  onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** moby's oci/caps/defaults.go set. */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+export const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const DEFAULT_DEVICES: OciDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
+].map((d) => ({ ...d, type: d.type as 'c', fileMode: 0o666, uid: 0, gid: 0 }));
+
+const SHM_DEFAULT = 64 * 1024 * 1024;
+export const INIT_TARGET = '/sbin/docker-init';
+
+export function buildSpec(input: SpecInput): OciSpec {
+  const s = input.service;
+  const fail = (key: string, msg: string, hint?: string): never => {
+    throw new TscError('SPEC', `Service container "${input.name}": ${key}: ${msg}`, hint ? { hint } : {});
+  };
+  const privileged = s.privileged === true;
+  const hostNet = s.network_mode === 'host';
+
+  // user first: HOME in the environment depends on it.
+  const userSpec = s.user ?? input.image.User ?? '';
+  let user;
+  try {
+    user = resolveUser(userSpec, s.group_add, input.etc?.passwd ?? '', input.etc?.group ?? '');
+  } catch (e) {
+    return fail('user', e instanceof Error ? e.message : String(e));
+  }
+  const hostname = s.hostname ?? input.id.slice(0, 12);
+
+  const spec: OciSpec = {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: s.tty === true,
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      args: processArgs(s, input.image),
+      env: processEnv(s, input.image, hostname, user.home),
+      cwd: s.working_dir || input.image.WorkingDir || '/',
+      capabilities: capabilitySet(input, privileged),
+      rlimits: rlimits(s, input.hostHardLimits, fail),
+      noNewPrivileges: noNewPrivileges(s.security_opt),
+      ...(s.oom_score_adj !== undefined ? { oomScoreAdj: s.oom_score_adj } : {}),
+    },
+    root: { path: input.rootfs, readonly: s.read_only === true },
+    hostname,
+    ...(s.domainname ? { domainname: s.domainname } : {}),
+    mounts: [],
+    linux: {
+      namespaces: namespaces(s, input.namespacePaths),
+      devices: [...DEFAULT_DEVICES, ...userDevices(s, input.devices, fail)],
+      sysctl: sysctls(s.sysctls, hostNet, fail),
+      maskedPaths: privileged ? [] : MASKED_PATHS,
+      readonlyPaths: privileged ? [] : READONLY_PATHS,
+      rootfsPropagation: 'rprivate',
+    },
+    annotations: {
+      'tscompose.seccomp': privileged || seccompUnconfined(s.security_opt) ? 'unconfined' : 'default',
+    },
+  };
+  if (spec.process.args.length === 0) {
+    fail('command', 'no command to run', 'set command or entrypoint, or use an image with a Cmd');
+  }
+  for (const o of s.security_opt ?? []) {
+    if (!/^no-new-privileges([:=](true|false))?$/.test(o) && !/^seccomp[:=]/.test(o)) {
+      input.onWarning?.(`service container "${input.name}": ignoring security_opt "${o}" (not supported)`);
+    }
+  }
+
+  spec.mounts = [...standardMounts(s, privileged), ...volumeMounts(input, fail)];
+  if (s.init) {
+    if (!input.initPath) fail('init', 'no init binary available', 'install tini (scripts/install)');
+    spec.mounts.push({ destination: INIT_TARGET, type: 'bind', source: input.initPath!, options: ['bind', 'ro', 'nosuid', 'nodev'] });
+    spec.process.args = [INIT_TARGET, '--', ...spec.process.args];
+  }
+  return spec;
+}
+
+/** Docker's rule: an entrypoint set by the service drops the image's Cmd as well. */
+export function processArgs(s: Service, image: ImageConfig): string[] {
+  const entrypoint = s.entrypoint !== undefined ? (s.entrypoint ?? []) : (image.Entrypoint ?? []);
+  let cmd: string[];
+  if (s.command !== undefined) cmd = s.command ?? [];
+  else if (s.entrypoint !== undefined) cmd = [];
+  else cmd = image.Cmd ?? [];
+  return [...entrypoint, ...cmd];
+}
+
+/** Image Env, then the service's environment; PATH, HOSTNAME, HOME (and TERM with a tty) as docker sets them. */
+export function processEnv(s: Service, image: ImageConfig, hostname: string, home: string): string[] {
+  const env = new Map<string, string>();
+  const put = (k: string, v: string) => { env.delete(k); env.set(k, v); };
+  put('PATH', DEFAULT_PATH);
+  put('HOSTNAME', hostname);
+  for (const kv of image.Env ?? []) {
+    const i = kv.indexOf('=');
+    if (i > 0) put(kv.slice(0, i), kv.slice(i + 1));
+  }
+  // A null value means "from the shell environment" and was resolved (or left unset) by the loader.
+  for (const [k, v] of Object.entries(s.environment ?? {})) if (v !== null) put(k, v);
+  if (!env.has('HOME')) put('HOME', home);
+  if (s.tty && !env.has('TERM')) put('TERM', 'xterm');
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+function capabilitySet(input: SpecInput, privileged: boolean): NonNullable<OciSpec['process']['capabilities']> {
+  let caps: string[];
+  if (input.capabilities) caps = input.capabilities;
+  else if (privileged) caps = ALL_CAPS;
+  else {
+    const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
+    const drop = (input.service.cap_drop ?? []).map(norm);
+    const add = (input.service.cap_add ?? []).map(norm);
+    let set = new Set(drop.includes('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c)));
+    if (add.includes('CAP_ALL')) set = new Set(ALL_CAPS);
+    for (const c of add) if (c !== 'CAP_ALL') set.add(c);
+    caps = [...set].sort();
+  }
+  // Inheritable stays empty (moby's fix for CVE-2022-24769); ambient too.
+  return { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
+}
+
+const ALL_CAPS = [
+  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_AUDIT_WRITE', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
+  'CAP_KILL', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', 'CAP_MKNOD', 'CAP_NET_ADMIN',
+  'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP',
+  'CAP_SETUID', 'CAP_SYSLOG', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE',
+  'CAP_SYS_PACCT', 'CAP_SYS_PTRACE', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG',
+  'CAP_WAKE_ALARM',
+];
+
+function noNewPrivileges(opts: string[] | undefined): boolean {
+  return (opts ?? []).some((o) => o === 'no-new-privileges' || /^no-new-privileges[:=]true$/.test(o));
+}
+
+function seccompUnconfined(opts: string[] | undefined): boolean {
+  return (opts ?? []).some((o) => /^seccomp[:=]unconfined$/.test(o));
+}
+
+type Fail = (key: string, msg: string, hint?: string) => never;
+
+function rlimits(s: Service, hostHard: Record<string, number> | undefined, fail: Fail) {
+  const out: { type: string; hard: number; soft: number }[] = [];
+  for (const name of Object.keys(s.ulimits ?? {}).sort()) {
+    const u = s.ulimits![name]!;
+    if (u.soft > u.hard) fail(`ulimits.${name}`, `soft limit ${u.soft} is above the hard limit ${u.hard}`);
+    const max = hostHard?.[name];
+    if (max !== undefined && u.hard > max) {
+      fail(`ulimits.${name}`, `hard limit ${u.hard} is above the host's hard limit ${max}`, `lower it to at most ${max}, or raise the host limit`);
+    }
+    out.push({ type: `RLIMIT_${name.toUpperCase()}`, hard: u.hard, soft: u.soft });
+  }
+  return out;
+}
+
+function namespaces(s: Service, paths: SpecInput['namespacePaths'] = {}): OciSpec['linux']['namespaces'] {
+  const ns: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
+  const mode = (v: string | undefined, type: 'pid' | 'ipc' | 'uts' | 'network') => {
+    if (v === 'host') return; // the host's own: no namespace entry
+    const path = paths[type];
+    ns.push(path ? { type, path } : { type });
+  };
+  mode(s.pid, 'pid');
+  mode(s.ipc, 'ipc');
+  mode(s.uts, 'uts');
+  mode(s.network_mode, 'network');
+  ns.push({ type: 'cgroup' });
+  return ns;
+}
+
+// Namespaced sysctls docker accepts (moby daemon/oci_linux.go + runc's validator).
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+function sysctls(v: Record<string, string> | undefined, hostNet: boolean, fail: Fail): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v ?? {}).sort()) {
+    const val = String(v![k]);
+    if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) out[k] = val;
+    else if (k.startsWith('net.')) {
+      if (hostNet) fail(`sysctls.${k}`, 'network sysctls cannot be set with network_mode: host (they would change the host)');
+      out[k] = val;
+    } else {
+      fail(`sysctls.${k}`, 'not a namespaced sysctl: setting it would change the host', 'only kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and net.* can be set per container');
+    }
+  }
+  return out;
+}
+
+function userDevices(s: Service, info: SpecInput['devices'], fail: Fail): OciDevice[] {
+  return (s.devices ?? []).map((d) => {
+    const i = info?.[d.source];
+    if (!i) return fail('devices', `"${d.source}" is not a device on this host`);
+    return { path: d.target, type: i.type, major: i.major, minor: i.minor, fileMode: 0o666, uid: 0, gid: 0 };
+  });
+}
+
+function standardMounts(s: Service, privileged: boolean): OciMount[] {
+  const shm = s.shm_size ?? SHM_DEFAULT;
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
+  ];
+}
+
+const PROPAGATIONS = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+
+function volumeMounts(input: SpecInput, fail: Fail): OciMount[] {
+  const out: OciMount[] = [];
+  const taken = new Set<string>();
+  const add = (m: OciMount) => { out.push(m); taken.add(posix.normalize(m.destination)); };
+  for (const v of input.service.volumes ?? []) {
+    if (!posix.isAbsolute(v.target)) fail('volumes', `target "${v.target}" must be an absolute path`);
+    add(volumeMount(v, input, fail));
+  }
+  for (const t of input.service.tmpfs ?? []) add(tmpfsString(t));
+  for (const from of input.volumesFrom ?? []) {
+    for (const m of from.mounts) {
+      if (taken.has(posix.normalize(m.destination))) continue; // the service's own volume wins, as docker
+      const opts = (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw');
+      add({ ...m, options: [...opts, from.readOnly ? 'ro' : 'rw'] });
+    }
+  }
+  // Image VOLUMEs nobody mounted become anonymous volumes.
+  for (const [target, dir] of Object.entries(input.anonymousVolumes ?? {})) {
+    if (taken.has(posix.normalize(target))) continue;
+    add({ destination: target, type: 'bind', source: dir, options: ['rbind', 'rprivate'] });
+  }
+  return out;
+}
+
+function volumeMount(v: ServiceVolume, input: SpecInput, fail: Fail): OciMount {
+  const ro = v.read_only ? 'ro' : 'rw';
+  switch (v.type) {
+    case 'bind': {
+      if (!v.source || !posix.isAbsolute(v.source)) return fail('volumes', `bind source for "${v.target}" must be an absolute host path`);
+      const prop = v.bind?.propagation ?? 'rprivate';
+      if (!PROPAGATIONS.has(prop)) fail('volumes', `unknown propagation "${prop}" for "${v.target}"`);
+      return { destination: v.target, type: 'bind', source: v.source, options: ['rbind', ro, prop] };
+    }
+    case 'volume': {
+      const dir = v.source ? input.volumes?.[v.source] : input.anonymousVolumes?.[v.target];
+      if (!dir) return fail('volumes', v.source ? `volume "${v.source}" is not prepared` : `anonymous volume at "${v.target}" is not prepared`);
+      const sub = v.volume?.subpath;
+      if (sub && (posix.isAbsolute(sub) || posix.normalize(sub).startsWith('..'))) fail('volumes', `subpath "${sub}" must stay inside the volume`);
+      return { destination: v.target, type: 'bind', source: sub ? posix.join(dir, sub) : dir, options: ['rbind', ro, 'rprivate'] };
+    }
+    case 'tmpfs': {
+      const opts = ['nosuid', 'nodev', ro];
+      if (v.tmpfs?.size !== undefined) opts.push(`size=${v.tmpfs.size}`);
+      if (v.tmpfs?.mode !== undefined) opts.push(`mode=${v.tmpfs.mode.toString(8)}`);
+      return { destination: v.target, type: 'tmpfs', source: 'tmpfs', options: opts };
+    }
+    default:
+      return fail('volumes', `volume type "${v.type}" is not supported`);
+  }
+}
+
+/** `tmpfs: ["/run", "/tmp:size=10m,mode=1777"]` → a tmpfs mount (docker's --tmpfs defaults: noexec,nosuid,nodev). */
+export function tmpfsString(t: string): OciMount {
+  const i = t.indexOf(':');
+  const target = i < 0 ? t : t.slice(0, i);
+  const extra = i < 0 ? [] : t.slice(i + 1).split(',').filter(Boolean);
+  const opts = ['nosuid', 'nodev', 'noexec', ...extra.map(normalizeSize)];
+  return { destination: target, type: 'tmpfs', source: 'tmpfs', options: opts };
+}
+
+/** tmpfs takes k/m/g suffixes itself; docker also accepts "10mb"-style units. */
+function normalizeSize(o: string): string {
+  const m = /^size=(\d+)([kmg])b?$/i.exec(o);
+  return m ? `size=${m[1]}${m[2]!.toLowerCase()}` : o;
+}

@@ -1,0 +1,201 @@
+// Launching busybox containers through the native helper and checking their isolation from
+// inside, with busybox tools (ISSUE 6). Real namespaces, overlay, cgroups; nothing left after.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
+import { makeContainer, type TestContainer } from './fixture.ts';
+import { buildSpec, launch, waitExit, execIn, kill, readExit } from '../../../executor/runtime/runtime.ts';
+import { DEFAULT_CAPABILITIES } from '../../../executor/runtime/spec.ts';
+import { capMask } from '../../../executor/runtime/compact.ts';
+import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
+import { ContainerError, TscError } from '../../../schema/errors.ts';
+import type { Service } from '../../../schema/model.ts';
+
+const env = testEnv('runtime');
+process.env.TSCOMPOSE_ROOT = env.root;
+process.env.TSCOMPOSE_RUN = env.run;
+const made: TestContainer[] = [];
+
+before(() => mkdirSync(env.root, { recursive: true }));
+after(() => {
+  for (const c of made) c.dispose();
+  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
+  env.cleanup();
+  assert.deepEqual(left, [], 'no mount, cgroup or process of ours is left');
+});
+
+function service(s: Partial<Service>): Service {
+  return { environment: {}, labels: {}, depends_on: {}, image: 'busybox', ...s };
+}
+
+/** Runs `sh -c script` in a fresh container; returns stdout lines from the CRI log and the exit status. */
+async function run(script: string, s: Partial<Service> = {}, extra: { volumes?: Record<string, string> } = {}) {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({
+    id: c.id, name: 'rt-test-1', service: service({ command: ['sh', '-c', script], ...s }), image: {}, rootfs: c.rootfs,
+    etc: { passwd: readContainerEtc(c.rootfs, 'passwd'), group: readContainerEtc(c.rootfs, 'group') },
+    ...(extra.volumes ? { volumes: extra.volumes } : {}),
+  });
+  const l = await launch({ id: c.id, name: 'rt-test-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs, oomFile: c.oomFile });
+  const exit = await waitExit(c.dir);
+  const log = readFileSync(join(c.dir, 'log'), 'utf8').split('\n').filter(Boolean);
+  const out = log.filter((l) => l.split(' ')[1] === 'stdout').map((l) => l.split(' ').slice(3).join(' '));
+  const err = log.filter((l) => l.split(' ')[1] === 'stderr').map((l) => l.split(' ').slice(3).join(' '));
+  return { c, l, exit, out, err, log };
+}
+
+test('the app is PID 1 of its own PID namespace and sees no host process', async () => {
+  const r = await run('echo $$; ps -o pid | tail -n +2 | wc -l');
+  assert.equal(r.exit.code, 0, r.err.join('\n'));
+  assert.equal(r.out[0], '1');
+  // the shell and ps (and the pipe's helpers) only: a handful, never the host's hundreds
+  assert.ok(Number(r.out[1]) <= 4, `sees ${r.out[1]} processes`);
+});
+
+test('the container has its own hostname and only its own mounts', async () => {
+  const r = await run('hostname; cat /proc/self/mountinfo', { hostname: 'box-one' });
+  assert.equal(r.out[0], 'box-one');
+  const mounts = r.out.slice(1).map((l) => l.split(' ')[4]);
+  assert.ok(mounts.includes('/') && mounts.includes('/proc') && mounts.includes('/dev/shm'));
+  assert.ok(!mounts.some((m) => m?.startsWith('/work') || m?.startsWith('/tmp/tscompose')), mounts.join(' '));
+});
+
+test('/proc/sys is read-only, /proc/keys is masked and mount is refused', async () => {
+  const r = await run('echo 1 > /proc/sys/kernel/ns_last_pid && echo WROTE; cat /proc/keys | wc -c; mount -t tmpfs none /mnt && echo MOUNTED; true');
+  assert.ok(!r.out.includes('WROTE'), '/proc/sys write must fail');
+  assert.equal(r.out.find((l) => /^\d+$/.test(l)), '0', '/proc/keys reads empty');
+  assert.ok(!r.out.includes('MOUNTED'), 'mount must fail without CAP_SYS_ADMIN');
+  assert.ok(r.err.some((l) => /Read-only file system/.test(l)));
+});
+
+test('the capability sets are exactly docker\'s default set', async () => {
+  const r = await run('grep -E "^Cap(Eff|Prm|Bnd|Inh)" /proc/self/status');
+  const want = capMask(DEFAULT_CAPABILITIES).padStart(16, '0');
+  const caps = Object.fromEntries(r.out.map((l) => l.split(/:\s+/) as [string, string]));
+  assert.equal(caps.CapEff, want);
+  assert.equal(caps.CapPrm, want);
+  assert.equal(caps.CapBnd, want);
+  assert.equal(caps.CapInh, '0000000000000000');
+});
+
+test('no-new-privileges sets NoNewPrivs: 1, and it is 0 otherwise', async () => {
+  const on = await run('grep NoNewPrivs /proc/self/status', { security_opt: ['no-new-privileges:true'] });
+  const off = await run('grep NoNewPrivs /proc/self/status');
+  assert.match(on.out[0] ?? '', /NoNewPrivs:\s+1/);
+  assert.match(off.out[0] ?? '', /NoNewPrivs:\s+0/);
+});
+
+test('user 1000 holds, with supplementary groups from the container\'s /etc/group and HOME from /etc/passwd', async () => {
+  const r = await run('id -u; id -g; id -G; echo $HOME; touch /root/x 2>/dev/null && echo WROTE; true', { user: '1000' });
+  assert.deepEqual(r.out.slice(0, 4), ['1000', '1000', '1000 10', '/home/app']);
+  assert.ok(!r.out.includes('WROTE'));
+  const byName = await run('id -un', { user: 'app:wheel' });
+  assert.equal(byName.out[0], 'app');
+});
+
+test('exit code, CRI log lines and exit.json are written by the waiter', async () => {
+  const r = await run('echo out; echo err >&2; printf partial; exit 3');
+  assert.deepEqual(r.exit.code, 3);
+  assert.equal(r.exit.signal, null);
+  assert.equal(r.exit.oomKilled, false);
+  assert.match(r.log[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F out$/);
+  assert.ok(r.log.some((l) => / stderr F err$/.test(l)));
+  assert.ok(r.log.some((l) => / stdout F partial$/.test(l)));
+  assert.deepEqual(readExit(r.c.dir), r.exit);
+});
+
+test('a container killed by a signal reports the signal and 128+N', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'rt-kill-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
+  const l = await launch({ id: c.id, name: 'rt-kill-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  assert.equal(kill(l.pid, 'SIGKILL'), true);
+  const exit = await waitExit(c.dir);
+  assert.equal(exit.code, 137);
+  assert.equal(exit.signal, 9);
+});
+
+test('the container is in its cgroups before its first instruction', async () => {
+  const r = await run('cat /proc/self/cgroup');
+  // cgroup namespace: the container's own cgroup is its root
+  assert.ok(r.out.some((l) => /:pids:\/$/.test(l)), r.out.join('\n'));
+  assert.ok(r.out.some((l) => /:memory:\/$/.test(l)), r.out.join('\n'));
+});
+
+test('bind mounts: rw is writable from inside, ro is not', async () => {
+  const host = join(env.dir, 'bind-src');
+  mkdirSync(host, { recursive: true });
+  writeFileSync(join(host, 'in.txt'), 'hello\n');
+  const r = await run('cat /rw/in.txt; echo new > /rw/out.txt; echo x > /ro/y.txt && echo WROTE; true', {
+    volumes: [{ type: 'bind', source: host, target: '/rw' }, { type: 'bind', source: host, target: '/ro', read_only: true }],
+  });
+  assert.equal(r.out[0], 'hello');
+  assert.equal(readFileSync(join(host, 'out.txt'), 'utf8'), 'new\n');
+  assert.ok(!r.out.includes('WROTE'));
+  assert.ok(!existsSync(join(host, 'y.txt')));
+});
+
+test('tmpfs mounts get the size asked for, and /dev/shm follows shm_size', async () => {
+  const r = await run('df -k /scratch | tail -1; df -k /dev/shm | tail -1', {
+    volumes: [{ type: 'tmpfs', target: '/scratch', tmpfs: { size: 4 * 1024 * 1024 } }], shm_size: 8 * 1024 * 1024,
+  });
+  assert.equal(r.out[0]?.split(/\s+/)[1], '4096');
+  assert.equal(r.out[1]?.split(/\s+/)[1], '8192');
+});
+
+test('a missing binary fails at the exec step, naming the container', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'rt-nobin-1', service: service({ command: ['/no/such/binary'] }), image: {}, rootfs: c.rootfs });
+  await assert.rejects(launch({ id: c.id, name: 'rt-nobin-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs }), (e: unknown) => {
+    assert.ok(e instanceof ContainerError);
+    assert.equal(e.container, 'rt-nobin-1');
+    assert.equal(e.step, 'exec');
+    assert.match(e.message, /exec rt-nobin-1: exec \/no\/such\/binary: ENOENT/);
+    return true;
+  });
+});
+
+test('a bad mount source fails at the mount step, naming the source', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'rt-badmnt-1', service: service({ command: ['true'], volumes: [{ type: 'bind', source: '/nonexistent/tscompose-src', target: '/x' }] }), image: {}, rootfs: c.rootfs });
+  await assert.rejects(launch({ id: c.id, name: 'rt-badmnt-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs }), (e: unknown) => {
+    assert.ok(e instanceof ContainerError);
+    assert.equal(e.step, 'mount');
+    assert.match(e.message, /mount \/nonexistent\/tscompose-src: ENOENT/);
+    return true;
+  });
+});
+
+test('a user missing from the container\'s /etc/passwd is refused before launch', () => {
+  assert.throws(() => buildSpec({ id: 'a'.repeat(64), name: 'rt-baduser-1', service: service({ command: ['true'], user: 'ghost' }), image: {}, rootfs: '/x', etc: { passwd: 'root:x:0:0::/root:/bin/sh\n', group: '' } }),
+    (e: unknown) => e instanceof TscError && /rt-baduser-1.*user.*ghost/.test(e.message));
+});
+
+test('exec joins the container\'s namespaces and cgroup, as the given user', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'rt-exec-1', service: service({ command: ['sleep', '30'], hostname: 'exec-box' }), image: {}, rootfs: c.rootfs });
+  const l = await launch({ id: c.id, name: 'rt-exec-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  try {
+    const r = await execIn({ name: 'rt-exec-1', pid: l.pid, cgroupProcs: c.cgroupProcs, argv: ['sh', '-c', 'hostname; id -u; cat /proc/self/cgroup; ps -o pid,comm | grep sleep'], env: ['PATH=/bin'], user: 'app' });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (r.stdout ?? '').split('\n');
+    assert.equal(lines[0], 'exec-box');
+    assert.equal(lines[1], '1000');
+    assert.ok(lines.some((x) => /:pids:\/$/.test(x)), 'in the container cgroup (its root in the cgroup namespace)');
+    assert.match(lines.find((x) => /sleep/.test(x)) ?? '', /^\s*1 sleep/);
+    const bad = await execIn({ name: 'rt-exec-1', pid: l.pid, cgroupProcs: c.cgroupProcs, argv: ['nope'], env: ['PATH=/bin'] })
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(bad instanceof ContainerError && bad.step === 'exec' && /ENOENT/.test(bad.message));
+    const code = await execIn({ pid: l.pid, cgroupProcs: c.cgroupProcs, argv: ['sh', '-c', 'exit 7'], env: [] });
+    assert.equal(code.code, 7);
+  } finally {
+    kill(l.pid, 'SIGKILL');
+    await waitExit(c.dir);
+  }
+});
