@@ -2,7 +2,7 @@
 // (types.go), map keys sorted (go-yaml sorts maps), durations back as Go duration strings ("1m30s"),
 // byte sizes as decimal strings, file modes as octal strings ("0440"), extra_hosts as sorted
 // "host=ip" lists, a ulimit with soft == hard as one number. Pure: returns a plain ordered tree.
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import type { Project } from './model.ts';
 import { formatBytes, formatDuration } from './units.ts';
 
@@ -23,10 +23,18 @@ function ordered(order: string[], shapes: Record<string, Shape> = {}): Shape {
     };
     for (const k of order) put(k);
     for (const k of Object.keys(v)) if (!(k in out) && !k.startsWith('x-') && k !== 'extensions') put(k);
-    for (const k of Object.keys(v)) if (k.startsWith('x-')) out[k] = v[k];
-    if (isObj(v.extensions)) Object.assign(out, v.extensions);
+    for (const k of Object.keys(v)) if (k.startsWith('x-')) out[k] = sortDeep(v[k]);
+    if (isObj(v.extensions)) for (const [k, x] of Object.entries(v.extensions)) out[k] = sortDeep(x);
     return out;
   };
+}
+/** Extension values are free-form maps: go-yaml prints every map with sorted keys. */
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortDeep(v[k]);
+  return out;
 }
 const sorted = (inner?: Shape): Shape => (v, json) => {
   if (!isObj(v)) return v;
@@ -142,7 +150,7 @@ export function configTree(p: Project, opts: { json?: boolean } = {}): Obj {
   section('volumes', volumeTop);
   section('secrets', fileObject);
   section('configs', fileObject);
-  for (const [k, v] of Object.entries(p.extensions)) out[k] = v;
+  for (const [k, v] of Object.entries(p.extensions)) out[k] = sortDeep(v);
   return out;
 }
 
@@ -155,8 +163,18 @@ export function renderConfig(p: Project, format: 'yaml' | 'json' = 'yaml', opts:
   let tree = configTree(p, { json: format === 'json' });
   if (opts.escapeDollars !== false) tree = escapeDollars(tree) as Obj;
   if (format === 'json') return JSON.stringify(tree, null, 2) + '\n';
-  return stringify(tree, { indent: 2, lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+  const doc = new Document(tree, { aliasDuplicateObjects: false });
+  // go-yaml (compose) quotes strings a YAML 1.1 reader would take as booleans or null ("yes",
+  // "off", "~"); the 1.2 core schema would print them bare. Quote them too, for any reader.
+  visit(doc, {
+    Scalar(_k, node) {
+      if (typeof node.value === 'string' && YAML11_WORDS.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ indent: 2, lineWidth: 0, indentSeq: true });
 }
+
+const YAML11_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL)$/;
 
 function escapeDollars(v: unknown): unknown {
   if (typeof v === 'string') return v.includes('$') ? v.replaceAll('$', () => '$$') : v;
