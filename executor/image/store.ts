@@ -14,12 +14,13 @@ import { ImageError, imageNotFound } from './errors.ts';
 import { normalizeRef } from './ref.ts';
 import type { ImageConfigBlob, Manifest, OciImageConfig } from './oci.ts';
 import { importImage, type ImportOptions } from './import.ts';
-import { loadArchive } from './load.ts';
+import { loadArchive, type LoadOptions } from './load.ts';
 import { pullImage, type PullOptions } from './pull.ts';
 
 export type { OciImageConfig } from './oci.ts';
 export type { PullOptions, PullProgress } from './pull.ts';
 export type { ImportOptions } from './import.ts';
+export type { LoadOptions } from './load.ts';
 
 export interface ImageInfo {
   /** Canonical reference (`docker.io/library/redis:latest`), or the id when resolved by id. */
@@ -46,7 +47,7 @@ export interface ImageStore {
   pull(ref: string, opts?: PullOptions): Promise<ImageInfo>;
   ensure(ref: string, policy: PullPolicy, opts?: PullOptions): Promise<ImageInfo>;
   /** `docker save` or OCI archive (tar, tar.gz); returns the images it tagged. */
-  load(file: string): Promise<ImageInfo[]>;
+  load(file: string, opts?: LoadOptions): Promise<ImageInfo[]>;
   /** A root filesystem (dir or tarball, any compression) as a one-layer image. */
   import(src: string, ref: string, opts?: ImportOptions): Promise<ImageInfo>;
   list(): Promise<ImageSummary[]>;
@@ -142,8 +143,8 @@ class Store implements ImageStore {
     return this.pull(ref, opts);
   }
 
-  async load(file: string): Promise<ImageInfo[]> {
-    return loadArchive(this, file);
+  async load(file: string, opts: LoadOptions = {}): Promise<ImageInfo[]> {
+    return loadArchive(this, file, opts);
   }
 
   async import(src: string, ref: string, opts: ImportOptions = {}): Promise<ImageInfo> {

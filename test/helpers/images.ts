@@ -78,3 +78,13 @@ export async function manyLayerImage(store: ImageStore, n: number, ref = `tscomp
   await store.refs.set(key, manifestDigest);
   return store.imageOf(manifestDigest, key);
 }
+
+/** An OCI image layout at `dir` holding the busybox rootfs as `tag`, made by umoci (a real tool). */
+export function umociLayout(dir: string, tag: string, extraLayers: string[] = []): void {
+  const run = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+  run('init', '--layout', dir);
+  run('new', '--image', `${dir}:${tag}`);
+  run('insert', '--image', `${dir}:${tag}`, busyboxRootfsDir(), '/');
+  for (const l of extraLayers) run('insert', '--image', `${dir}:${tag}`, l, `/extra/${l.split('/').pop()}`);
+  run('config', '--image', `${dir}:${tag}`, '--config.cmd', 'sh', '--config.env', 'FROM_UMOCI=1');
+}
