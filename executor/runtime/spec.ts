@@ -154,7 +154,7 @@ export function processArgs(s: Service, image: ImageConfig): string[] {
 /** Image Env, then the service's environment; PATH, HOSTNAME, HOME (and TERM with a tty) as docker sets them. */
 export function processEnv(s: Service, image: ImageConfig, hostname: string, home: string): string[] {
   const env = new Map<string, string>();
-  const put = (k: string, v: string) => { env.delete(k); env.set(k, v); };
+  const put = (k: string, v: string) => env.set(k, v); // an override keeps the key's first position
   put('PATH', DEFAULT_PATH);
   put('HOSTNAME', hostname);
   for (const kv of image.Env ?? []) {
