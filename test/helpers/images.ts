@@ -79,12 +79,22 @@ export async function manyLayerImage(store: ImageStore, n: number, ref = `tscomp
   return store.imageOf(manifestDigest, key);
 }
 
-/** An OCI image layout at `dir` holding the busybox rootfs as `tag`, made by umoci (a real tool). */
-export function umociLayout(dir: string, tag: string, extraLayers: string[] = []): void {
+/**
+ * An OCI image layout at `dir` holding the busybox rootfs as `tag`, made by umoci (a real tool).
+ * With `secondLayer`, a second layer made by `umoci repack` adds /extra/hello.txt and deletes
+ * /etc/group and /var (so it carries real whiteouts).
+ */
+export function umociLayout(dir: string, tag: string, opts: { secondLayer?: boolean } = {}): void {
   const run = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
   run('init', '--layout', dir);
   run('new', '--image', `${dir}:${tag}`);
   run('insert', '--image', `${dir}:${tag}`, busyboxRootfsDir(), '/');
-  for (const l of extraLayers) run('insert', '--image', `${dir}:${tag}`, l, `/extra/${l.split('/').pop()}`);
+  if (opts.secondLayer) {
+    const bundle = `${dir}.bundle`;
+    run('unpack', '--image', `${dir}:${tag}`, bundle);
+    execFileSync('sh', ['-c', 'mkdir -p "$1/extra" && echo "second layer" > "$1/extra/hello.txt" && rm "$1/etc/group" && rm -r "$1/var"', 'sh', `${bundle}/rootfs`]);
+    run('repack', '--image', `${dir}:${tag}`, bundle);
+    execFileSync('rm', ['-rf', bundle]);
+  }
   run('config', '--image', `${dir}:${tag}`, '--config.cmd', 'sh', '--config.env', 'FROM_UMOCI=1');
 }
