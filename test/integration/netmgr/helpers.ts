@@ -69,3 +69,15 @@ export function inNs(netns: string, args: string[], timeoutMs = 5000): { code: n
 export function serveInNs(netns: string, args: string[]): ChildProcess {
   return spawn('nsenter', [`--net=${netns}`, 'busybox', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
+
+/** HTTP GET from inside the namespace with busybox nc (Debian's static busybox wget crashes resolving). */
+export function httpGetInNs(netns: string, host: string, port: number, path = '/'): { code: number; out: string } {
+  try {
+    const out = execFileSync('nsenter', [`--net=${netns}`, 'busybox', 'nc', '-w', '2', host, String(port)], {
+      encoding: 'utf8', timeout: 5000, input: `GET ${path} HTTP/1.0\r\n\r\n`, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return { code: /^HTTP\/1\.\d 200/.test(out) ? 0 : 1, out };
+  } catch (e) {
+    return { code: 1, out: String((e as { stderr?: string }).stderr ?? e) };
+  }
+}

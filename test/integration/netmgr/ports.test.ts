@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { spawn } from 'node:child_process';
 import * as net from '../../../netmgr/netmgr.ts';
 import { NetError } from '../../../netmgr/errors.ts';
-import { netEnv, hostSnapshot, leaks, serveInNs } from './helpers.ts';
+import { netEnv, hostSnapshot, leaks, serveInNs, httpGetInNs } from './helpers.ts';
 
 const UDP_ECHO = "const s = require('node:dgram').createSocket('udp4'); s.on('message', (m, r) => s.send('echo: ' + m, r.port, r.address)); s.bind(5353);";
 const id = () => randomBytes(32).toString('hex');
@@ -39,9 +39,11 @@ test('HTTP and UDP reach a container through published ports from the host loopb
     const udp = spawn('nsenter', [`--net=${ns}`, process.execPath, '-e', UDP_ECHO], { stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(udp);
     const httpPort = await freePort();
+    const anyPort = await freePort();
     const bindings = await net.publish(c, [
       { mode: 'ingress', host_ip: '127.0.0.1', target: 80, published: String(httpPort), protocol: 'tcp' },
       { mode: 'ingress', target: 5353, protocol: 'udp' },
+      { mode: 'ingress', target: 80, published: `${anyPort}`, protocol: 'tcp' },
     ], ns);
     assert.equal(bindings[0], `127.0.0.1:${httpPort}->80/tcp`);
     const udpPort = Number(/0\.0\.0\.0:(\d+)->5353\/udp/.exec(bindings[1] ?? '')?.[1]);
@@ -70,6 +72,11 @@ test('HTTP and UDP reach a container through published ports from the host loopb
     try {
       const [ep2] = await net.attach(ns2, { id: other, name: `${env.project}-api-1`, service: 'api', aliases: [], hostname: 'api' }, [{ network: st, cfg: null }]);
       ours.push(ep2!.veth);
+      // From another container through the host's address on the bridge (the gateway): the port
+      // published on every address answers; the one published on 127.0.0.1 only does not.
+      const viaGw = httpGetInNs(ns2, st.gateway, anyPort, '/hostname');
+      assert.equal(viaGw.code, 0, viaGw.out);
+      assert.notEqual(httpGetInNs(ns2, st.gateway, httpPort, '/hostname').code, 0, 'host_ip 127.0.0.1 is honoured');
       await assert.rejects(net.publish(other, [{ mode: 'ingress', host_ip: '127.0.0.1', target: 80, published: String(taken), protocol: 'tcp' }]),
         (e: unknown) => e instanceof NetError && e.code === 'NET_PORT_CONFLICT' && e.message.includes(`"${taken}"`) && e.message.includes('"api"'));
       // A port our own DNAT already claims is refused too, though nothing listens on it.
