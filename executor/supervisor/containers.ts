@@ -1,0 +1,299 @@
+// One container's life, step by step, each step journaled BEFORE its host object is created:
+// create (image → volumes → dir → rootfs with init files → cgroup → netns → attach → publish → spec),
+// start (launch: waiter + PID 1), stop (stop_signal, grace, SIGKILL) and remove (every journaled
+// step undone in reverse, each undo idempotent — so remove also cleans what a crash left half made).
+import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Project, Service } from '../../schema/model.ts';
+import { ContainerError, TscError } from '../../schema/errors.ts';
+import { paths } from '../state/paths.ts';
+import { isAlive } from '../state/proc.ts';
+import type { ContainerRecord, Step } from '../state/journal.ts';
+import type { Ctx } from './context.ts';
+import type { AttachTarget, ExitInfo, ImageInfo } from './ports.ts';
+import { policyOf, type RestartPolicy } from './restart-policy.ts';
+import { healthConfigOf, type HealthConfig } from './health.ts';
+import { resolveMounts } from './mounts.ts';
+import { ensureNetwork, serviceNetworks } from './networks.ts';
+
+export interface CreateOptions {
+  configHash: string;
+  name?: string;
+  oneOff?: boolean;
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  interactive?: boolean;
+  /** Extra/override published ports (`run -p`), or none for `run` without --service-ports. */
+  ports?: Service['ports'];
+}
+
+export function containerName(project: Project, serviceName: string, number: number): string {
+  const s = project.services[serviceName];
+  return s?.container_name ?? `${project.name}-${serviceName}-${number}`;
+}
+
+function pullPolicy(s: Service): 'always' | 'missing' | 'never' {
+  const p = s.pull_policy;
+  if (p === 'always') return 'always';
+  if (p === 'never') return 'never';
+  return 'missing';
+}
+
+export async function createContainer(ctx: Ctx, project: Project, serviceName: string, number: number, o: CreateOptions): Promise<ContainerRecord> {
+  const service = project.services[serviceName];
+  if (!service) throw new TscError('NO_SERVICE', `No such service: "${serviceName}"`);
+  if (!service.image) {
+    throw new TscError('NO_IMAGE', `Service "${serviceName}" has no image`, { hint: '`build:` is not supported yet; set `image:`' });
+  }
+  const id = randomBytes(32).toString('hex');
+  const name = o.name ?? containerName(project, serviceName, number);
+  const rec: ContainerRecord = {
+    id, name, service: serviceName, number, configHash: o.configHash, image: service.image,
+    createdAt: new Date().toISOString(), steps: [], networks: [], desired: 'stopped', restartCount: 0,
+  };
+  if (o.oneOff) rec.oneOff = true;
+  const j = ctx.journal;
+  j.addContainer(rec);
+  ctx.emit({ type: 'container', action: 'create', name, service: serviceName, id });
+  let step = 'image';
+  try {
+    const image = await ctx.engine.images.ensure(service.image, pullPolicy(service));
+    step = 'volumes';
+    const mounts = await resolveMounts(ctx, project, service, id);
+    const dir = paths.container(id);
+    step = 'dir';
+    j.begin(id, 'dir');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const hostname = service.hostname ?? id.slice(0, 12);
+    const nets = serviceNetworks(project, service);
+    const target: AttachTarget = {
+      id, name, service: serviceName, hostname,
+      aliases: [serviceName, name, ...(service.hostname ? [service.hostname] : [])],
+    };
+    step = 'rootfs';
+    const initFiles = ctx.engine.net.initFiles(project, serviceName, target);
+    j.begin(id, 'rootfs');
+    const { merged } = await ctx.engine.rootfs.mount({ containerDir: dir, layerDirs: image.layerDirs, initFiles, mountPoints: mounts.map((m) => m.target) });
+    step = 'cgroup';
+    j.begin(id, 'cgroup');
+    const handle = ctx.engine.cgroups.create(project.name, id, ctx.engine.cgroups.resourcesOf(service));
+    j.patchContainer(id, { cgroup: handle });
+    step = 'netns';
+    const netnsPath = await netnsFor(ctx, service, id);
+    if (netnsPath && nets.length) {
+      step = 'attach';
+      const resolved = [];
+      for (const n of nets) resolved.push({ key: n.key, network: await ensureNetwork(ctx, project, n.key), cfg: n.cfg });
+      j.begin(id, 'attach');
+      j.patchContainer(id, { networks: nets.map((n) => n.key) });
+      await ctx.engine.net.attach(netnsPath, target, resolved);
+      const ports = o.ports ?? service.ports ?? [];
+      if (ports.length) {
+        step = 'publish';
+        j.begin(id, 'publish');
+        const published = await ctx.engine.net.publish(id, ports, netnsPath);
+        j.patchContainer(id, { ports, published });
+      }
+    }
+    step = 'spec';
+    const spec = ctx.engine.runtime.buildSpec({
+      project, serviceName, service, id, name, image, rootfs: merged, hostname, mounts,
+      ...(netnsPath ? { netnsPath } : {}),
+      ...(o.command ? { oneOffCommand: o.command } : {}),
+      ...(o.entrypoint ? { entrypoint: o.entrypoint } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.interactive ? { interactive: true } : {}),
+    });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({
+      stopSignal: service.stop_signal ?? image.config.StopSignal ?? 'SIGTERM',
+      stopGraceMs: service.stop_grace_period ?? 10_000,
+      logMaxSize: service.logging?.options?.['max-size'],
+      logMaxFiles: service.logging?.options?.['max-file'],
+      image: { id: image.id, config: image.config },
+      restart: policyOf(service),
+      health: healthConfigOf(service, image),
+    } satisfies Meta));
+  } catch (e) {
+    ctx.emit({ type: 'container', action: 'error', name, service: serviceName, id, detail: e instanceof Error ? e.message : String(e) });
+    throw e instanceof ContainerError ? e : new ContainerError(name, `create (${step})`, e);
+  }
+  ctx.emit({ type: 'container', action: 'created', name, service: serviceName, id });
+  return j.container(id)!;
+}
+
+async function netnsFor(ctx: Ctx, service: Service, id: string): Promise<string | undefined> {
+  const mode = service.network_mode;
+  if (mode === 'host') return undefined;
+  const other = /^(service|container):(.+)$/.exec(mode ?? '');
+  if (other) {
+    const [, kind, target] = other;
+    const c = Object.values(ctx.journal.state.containers).find((x) => (kind === 'service' ? x.service === target : x.name === target) && x.netnsPath);
+    if (c?.netnsPath) return c.netnsPath;
+    throw new TscError('NETWORK_MODE', `network_mode "${mode}": no container of ours with a network namespace`, {
+      hint: kind === 'service' ? `"${target}" must be created first (depends_on)` : undefined,
+    });
+  }
+  ctx.journal.begin(id, 'netns');
+  const p = ctx.engine.net.createNetns(id);
+  ctx.journal.patchContainer(id, { netnsPath: p });
+  return mode === 'none' ? undefined : p;
+}
+
+export interface Meta {
+  stopSignal: string;
+  stopGraceMs: number;
+  logMaxSize?: string;
+  logMaxFiles?: string;
+  image?: { id: string; config: ImageInfo['config'] };
+  restart?: RestartPolicy;
+  health?: HealthConfig;
+}
+
+export function readMeta(id: string): Meta {
+  try {
+    return JSON.parse(readFileSync(join(paths.container(id), 'meta.json'), 'utf8')) as Meta;
+  } catch {
+    return { stopSignal: 'SIGTERM', stopGraceMs: 10_000 };
+  }
+}
+
+export function isRunning(ctx: Ctx, c: ContainerRecord): boolean {
+  return c.steps.includes('launch') && isAlive(ctx.proc, c.pid, c.pidStart);
+}
+
+/** Launches the container's waiter and PID 1 (also used by restarts: the netns, rootfs and cgroup stay). */
+export async function startContainer(ctx: Ctx, c: ContainerRecord): Promise<ContainerRecord> {
+  if (isRunning(ctx, c)) {
+    ctx.journal.patchContainer(c.id, { desired: 'running' });
+    return c;
+  }
+  const dir = paths.container(c.id);
+  ctx.emit({ type: 'container', action: 'start', name: c.name, service: c.service, id: c.id });
+  try {
+    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as unknown;
+    const meta = readMeta(c.id);
+    // The previous run's exit record would make waitExit return at once for the new run.
+    rmSync(join(dir, 'exit.json'), { force: true });
+    ctx.journal.begin(c.id, 'launch');
+    ctx.journal.patchContainer(c.id, { desired: 'running' });
+    const o: Parameters<Ctx['engine']['runtime']['launch']>[0] = {
+      id: c.id, name: c.name, spec, containerDir: dir, cgroupProcs: ctx.engine.cgroups.procsFiles(c.cgroup),
+    };
+    if (c.netnsPath) o.netnsPath = c.netnsPath;
+    const size = meta.logMaxSize ? parseSize(meta.logMaxSize) : undefined;
+    if (size) o.logMaxSize = size;
+    if (meta.logMaxFiles) o.logMaxFiles = Number(meta.logMaxFiles);
+    const launched = await ctx.engine.runtime.launch(o);
+    const patch: Partial<ContainerRecord> = { pid: launched.pid, waiterPid: launched.waiterPid, startedAt: new Date(ctx.engine.clock.now()).toISOString() };
+    const st = ctx.proc.startTime(launched.pid);
+    if (st !== undefined) patch.pidStart = st;
+    ctx.journal.patchContainer(c.id, patch);
+  } catch (e) {
+    ctx.emit({ type: 'container', action: 'error', name: c.name, service: c.service, id: c.id, detail: e instanceof Error ? e.message : String(e) });
+    throw e instanceof ContainerError ? e : new ContainerError(c.name, 'start', e);
+  }
+  ctx.emit({ type: 'container', action: 'started', name: c.name, service: c.service, id: c.id });
+  return ctx.journal.container(c.id)!;
+}
+
+function parseSize(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(s.trim());
+  if (!m) return undefined;
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+export interface StopOptions {
+  /** Grace period before SIGKILL; default the service's stop_grace_period. */
+  timeoutMs?: number;
+  /** Send this signal instead of stop_signal, and do not wait (kill). */
+  signal?: string;
+  /** Aborting this skips the grace period (second Ctrl-C). */
+  hurry?: AbortSignal;
+}
+
+/** Stops a container: desired=stopped first (so no restart policy revives it), then signal, grace, SIGKILL. */
+export async function stopContainer(ctx: Ctx, c: ContainerRecord, o: StopOptions = {}): Promise<ExitInfo | undefined> {
+  ctx.journal.patchContainer(c.id, { desired: 'stopped' });
+  if (!isRunning(ctx, c)) return ctx.engine.runtime.readExit(paths.container(c.id));
+  const meta = readMeta(c.id);
+  const dir = paths.container(c.id);
+  // A frozen cgroup would hold the signal until thawed.
+  if (c.desired === 'paused') await ctx.engine.cgroups.thaw(c.cgroup);
+  if (o.signal) {
+    ctx.emit({ type: 'container', action: 'kill', name: c.name, service: c.service, id: c.id, detail: o.signal });
+    ctx.engine.runtime.kill(c.pid!, o.signal);
+    return undefined;
+  }
+  ctx.emit({ type: 'container', action: 'stop', name: c.name, service: c.service, id: c.id });
+  const grace = o.timeoutMs ?? meta.stopGraceMs;
+  const ac = new AbortController();
+  const exited = ctx.engine.runtime.waitExit(dir, ac.signal);
+  exited.catch(() => undefined);
+  try {
+    if (grace > 0 && !o.hurry?.aborted) {
+      ctx.engine.runtime.kill(c.pid!, meta.stopSignal);
+      const timer = new AbortController();
+      const onHurry = () => timer.abort();
+      o.hurry?.addEventListener('abort', onHurry, { once: true });
+      const slept = ctx.engine.clock.sleep(grace, timer.signal).then(() => 'timeout' as const, () => 'timeout' as const);
+      const r = await Promise.race([exited.then((e) => e), slept]);
+      timer.abort();
+      o.hurry?.removeEventListener('abort', onHurry);
+      if (r !== 'timeout') {
+        ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id });
+        return r;
+      }
+    }
+    ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
+    await ctx.engine.cgroups.killAll(c.cgroup);
+    const e = await exited;
+    ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id, detail: 'killed' });
+    return e;
+  } finally {
+    ac.abort();
+  }
+}
+
+type Undo = (ctx: Ctx, c: ContainerRecord) => Promise<void> | void;
+
+const UNDO: Record<Step, Undo> = {
+  async launch(ctx, c) {
+    if (isAlive(ctx.proc, c.pid, c.pidStart)) {
+      ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
+      await ctx.engine.cgroups.killAll(c.cgroup);
+      await ctx.engine.runtime.waitExit(paths.container(c.id));
+    } else if (c.cgroup !== undefined) {
+      // PID 1 gone, but a process it forked may still sit in the cgroup (v1 cannot remove a busy dir).
+      await ctx.engine.cgroups.killAll(c.cgroup);
+    }
+  },
+  async publish(ctx, c) { await ctx.engine.net.unpublish(c.id); },
+  async attach(ctx, c) { await ctx.engine.net.detach(c.id); },
+  async netns(ctx, c) { await ctx.engine.net.removeNetns(c.id); },
+  async cgroup(ctx, c) { await ctx.engine.cgroups.remove(ctx.project, c.id, c.cgroup); },
+  async rootfs(ctx, c) { await ctx.engine.rootfs.unmount(paths.container(c.id)); },
+  dir(_ctx, c) { rmSync(paths.container(c.id), { recursive: true, force: true }); },
+};
+
+/**
+ * Removes a container and every host object the journal says it may have, newest first.
+ * A failing undo stops there (the dir is never deleted under a still-mounted rootfs) and keeps the
+ * remaining steps journaled, so a later `down` tries again.
+ */
+export async function removeContainer(ctx: Ctx, c: ContainerRecord): Promise<void> {
+  ctx.emit({ type: 'container', action: 'remove', name: c.name, service: c.service, id: c.id });
+  for (const step of [...c.steps].reverse()) {
+    try {
+      await UNDO[step](ctx, c);
+    } catch (e) {
+      throw new ContainerError(c.name, `remove (${step})`, e);
+    }
+    ctx.journal.end(c.id, step);
+  }
+  ctx.journal.dropContainer(c.id);
+  ctx.emit({ type: 'container', action: 'removed', name: c.name, service: c.service, id: c.id });
+}

@@ -1,0 +1,178 @@
+// Runs a Plan: each operation as soon as its own dependencies are done. Before a service's
+// containers start, its depends_on conditions are awaited (started / healthy / completed
+// successfully), failing fast with the dependency's reason and last log lines. Started containers
+// are handed to the supervisor, which is watching them from that moment (healthchecks included,
+// which is what service_healthy waits on).
+import type { Project } from '../../schema/model.ts';
+import { TscError } from '../../schema/errors.ts';
+import { paths } from '../state/paths.ts';
+import type { ContainerRecord } from '../state/journal.ts';
+import { containerStatus } from '../state/observe.ts';
+import type { Ctx } from './context.ts';
+import type { PlanLike, PlanOp } from './plan-types.ts';
+import { walkGraph } from './run-graph.ts';
+import { createContainer, removeContainer, startContainer, stopContainer } from './containers.ts';
+import { ensureNetwork } from './networks.ts';
+import { conditionState, type DepContainer } from './depends.ts';
+import { lastLines } from './logs.ts';
+import type { Supervisor } from './supervisor.ts';
+
+export class DependencyError extends TscError {
+  readonly service: string;
+  readonly dependency: string;
+  constructor(service: string, dependency: string, reason: string, logs: string[]) {
+    const tail = logs.length ? `\nlast log lines of ${dependency}:\n${logs.map((l) => `  ${l}`).join('\n')}` : '';
+    super('DEPENDENCY', `Service "${service}" cannot start: ${reason}${tail}`, { exitCode: 1 });
+    this.service = service;
+    this.dependency = dependency;
+  }
+}
+
+export interface UpOptions {
+  hashOf: (service: string) => string;
+  concurrency?: number;
+  signal?: AbortSignal;
+  noStart?: boolean;
+  /** Do not wait for depends_on conditions (`--no-deps`). */
+  noDeps?: boolean;
+  /** Poll interval of dependency waits. */
+  pollMs?: number;
+  /** Give up waiting on a dependency after this long. */
+  depTimeoutMs?: number;
+  onWarning?: (msg: string) => void;
+}
+
+export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: Supervisor, o: UpOptions): Promise<void> {
+  ctx.journal.update((s) => {
+    s.workingDir = project.working_dir;
+    s.files = project.files;
+    s.serviceDeps = Object.fromEntries(Object.entries(project.services).map(([n, sv]) => [n, Object.keys(sv.depends_on ?? {}).sort()]));
+  });
+  const ops = plan.operations;
+  const startsLater = new Set(ops.filter((op) => op.type === 'start').map((op) => `${op.service}#${op.number ?? ''}`));
+  const started = new Map<string, Promise<void>>(); // service → its deps awaited
+  const waitDepsOnce = (service: string) => {
+    let p = started.get(service);
+    if (!p) started.set(service, (p = waitDependencies(ctx, project, service, sup, o)));
+    return p;
+  };
+  await walkGraph(ops, async (op: PlanOp) => {
+    const svc = op.service;
+    switch (op.type) {
+      case 'createNetwork':
+        if (op.resource) await ensureNetwork(ctx, project, op.resource);
+        return;
+      case 'createVolume': {
+        const key = op.resource;
+        const decl = key ? project.volumes[key] : undefined;
+        if (!key || !decl) return;
+        if (!ctx.journal.state.volumes[key]) ctx.journal.update((s) => { s.volumes[key] = { key, name: decl.name, external: decl.external ?? false }; });
+        await ctx.engine.volumes.ensure(decl.name, decl);
+        return;
+      }
+      case 'create':
+      case 'recreate': {
+        if (!svc) return;
+        let number = op.number ?? 1;
+        if (op.type === 'recreate') {
+          const old = find(ctx, op);
+          if (old) {
+            number = op.number ?? old.number;
+            await stopContainer(ctx, old, {});
+            await removeContainer(ctx, old);
+          }
+        }
+        const rec = await createContainer(ctx, project, svc, number, { configHash: o.hashOf(svc) });
+        if (o.noStart || startsLater.has(`${svc}#${op.number ?? ''}`) || startsLater.has(`${svc}#`)) return;
+        if (!o.noDeps) await waitDepsOnce(svc);
+        sup.track(await startContainer(ctx, rec));
+        return;
+      }
+      case 'start':
+      case 'keep': {
+        const c = find(ctx, op);
+        if (!c) return;
+        if (op.type === 'keep') {
+          if (c.steps.includes('launch') && c.pid) sup.track(c);
+          if (c.desired !== 'running' || o.noStart) return;
+          if (containerStatus(c, { proc: ctx.proc, readExit: () => undefined }) === 'running') return;
+          // kept but not running (stopped, or exited): `up` starts it again, as compose does.
+        }
+        if (o.noStart) return;
+        if (!o.noDeps && svc) await waitDepsOnce(svc);
+        sup.track(await startContainer(ctx, c));
+        return;
+      }
+      case 'stop': {
+        const c = find(ctx, op);
+        if (c) await stopContainer(ctx, c, {});
+        return;
+      }
+      case 'remove': {
+        const c = find(ctx, op);
+        if (!c) return;
+        await stopContainer(ctx, c, {});
+        sup.untrack(c.id);
+        await removeContainer(ctx, c);
+        return;
+      }
+      default:
+        o.onWarning?.(`Skipping unknown plan operation "${op.type}" (${op.id})`);
+    }
+  }, { concurrency: o.concurrency ?? 8, ...(o.signal ? { signal: o.signal } : {}) });
+}
+
+function find(ctx: Ctx, op: PlanOp): ContainerRecord | undefined {
+  const all = Object.values(ctx.journal.state.containers);
+  if (op.container) return all.find((c) => c.id === op.container || c.name === op.container);
+  return all.find((c) => c.service === op.service && c.number === (op.number ?? 1) && !c.oneOff);
+}
+
+/** What the dependency's containers are doing now, as depends.ts reads it. */
+export function depContainers(ctx: Ctx, service: string, sup: Supervisor): DepContainer[] {
+  return Object.values(ctx.journal.state.containers)
+    .filter((c) => c.service === service && !c.oneOff)
+    .map((c) => {
+      const exit = sup.lastExit(c.id) ?? (c.pid ? ctx.engine.runtime.readExit(paths.container(c.id)) : undefined);
+      const d: DepContainer = { name: c.name, status: containerStatus(c, { proc: ctx.proc, readExit: () => exit }) };
+      const h = sup.health(c.id);
+      if (h) d.health = h;
+      if (exit) d.exit = exit;
+      if (sup.willRestart(c.id)) d.willRestart = true;
+      return d;
+    });
+}
+
+export async function waitDependencies(ctx: Ctx, project: Project, service: string, sup: Supervisor, o: UpOptions): Promise<void> {
+  const deps = project.services[service]?.depends_on ?? {};
+  const clock = ctx.engine.clock;
+  const started = clock.now();
+  await Promise.all(Object.entries(deps).map(async ([dep, d]) => {
+    let announced = false;
+    let lastDetail = '';
+    for (;;) {
+      const st = conditionState(dep, d.condition, depContainers(ctx, dep, sup));
+      if (st.state === 'met') {
+        if (announced) ctx.emit({ type: 'container', action: 'healthy', name: dep, service: dep, detail: d.condition });
+        return;
+      }
+      if (st.state === 'failed') {
+        if (!d.required) {
+          o.onWarning?.(`Optional dependency "${dep}" of "${service}" failed: ${st.reason}`);
+          return;
+        }
+        const c = Object.values(ctx.journal.state.containers).find((x) => x.service === dep);
+        throw new DependencyError(service, dep, st.reason, c ? lastLines(paths.container(c.id), 10) : []);
+      }
+      if (!announced || st.detail !== lastDetail) {
+        ctx.emit({ type: 'container', action: 'waiting', name: dep, service: dep, detail: st.detail });
+        announced = true;
+        lastDetail = st.detail;
+      }
+      if (o.depTimeoutMs !== undefined && clock.now() - started > o.depTimeoutMs) {
+        throw new DependencyError(service, dep, `timed out: ${st.detail}`, []);
+      }
+      await clock.sleep(o.pollMs ?? 100, o.signal);
+    }
+  }));
+}

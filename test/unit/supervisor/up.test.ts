@@ -1,0 +1,129 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEnv } from '../../helpers/env.ts';
+import { FakeEngine, fakeCtx, project, service } from './fakes.ts';
+import { runPlan, DependencyError } from '../../../executor/supervisor/up.ts';
+import { Supervisor } from '../../../executor/supervisor/supervisor.ts';
+import { downProject } from '../../../executor/supervisor/down.ts';
+import type { PlanLike } from '../../../executor/supervisor/plan-types.ts';
+
+const env = testEnv('up');
+process.env.TSCOMPOSE_ROOT = env.root;
+process.env.TSCOMPOSE_RUN = env.run;
+after(() => env.cleanup());
+
+const createAll = (services: string[]): PlanLike => ({
+  operations: services.map((s) => ({ id: `create ${s}`, type: 'create', service: s, number: 1, dependsOn: [] as string[] })),
+});
+
+const hc = { test: ['CMD', 'probe'], interval: 1000, timeout: 500, retries: 2 };
+
+test('a service waits for its service_healthy dependency, which the supervisor\'s healthchecks make healthy', async () => {
+  const name = `${env.project}h`;
+  const fake = new FakeEngine({ probe: (_s, n) => (n >= 3 ? 0 : 1) });
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, {
+    db: service({ healthcheck: { ...hc, retries: 5 } }),
+    web: service({ depends_on: { db: { condition: 'service_healthy', required: true } } }),
+  });
+  const sup = new Supervisor(ctx);
+  const plan = createAll(['db', 'web']);
+  plan.operations[1]!.dependsOn = ['create db'];
+  await runPlan(ctx, p, plan, sup, { hashOf: () => 'h' });
+  const starts = ctx.bus.history.filter((e) => e.action === 'started' || e.action === 'health_status').map((e) => `${e.service}:${e.action}${e.detail ? ':' + e.detail : ''}`);
+  assert.deepEqual(starts, ['db:started', 'db:health_status:healthy', 'web:started']);
+  assert.ok(ctx.bus.history.some((e) => e.action === 'waiting' && /waiting db healthy 0\/1/.test(e.detail ?? '')));
+  sup.close();
+  await downProject(ctx, { timeoutMs: 0 });
+  assert.deepEqual([...fake.live], []);
+});
+
+test('an unhealthy required dependency fails up fast with the reason', async () => {
+  const name = `${env.project}u`;
+  const fake = new FakeEngine({ probe: () => 1 });
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, {
+    db: service({ healthcheck: hc }),
+    web: service({ depends_on: { db: { condition: 'service_healthy', required: true } } }),
+  });
+  const sup = new Supervisor(ctx);
+  const plan = createAll(['db', 'web']);
+  plan.operations[1]!.dependsOn = ['create db'];
+  await assert.rejects(runPlan(ctx, p, plan, sup, { hashOf: () => 'h' }),
+    (e: unknown) => e instanceof DependencyError && /Service "web" cannot start: dependency "db" \(.*-db-1\) is unhealthy: last probe exit 1: probe failed 2/.test(e.message));
+  assert.equal(ctx.bus.history.some((e) => e.service === 'web' && e.action === 'started'), false);
+  sup.close();
+  await downProject(ctx, { timeoutMs: 0 });
+  assert.deepEqual([...fake.live], []);
+});
+
+test('an optional dependency that fails only warns', async () => {
+  const name = `${env.project}o`;
+  const fake = new FakeEngine();
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, {
+    m: service({}),
+    web: service({ depends_on: { m: { condition: 'service_completed_successfully', required: false } } }),
+  });
+  const sup = new Supervisor(ctx);
+  const plan = createAll(['m', 'web']);
+  plan.operations[1]!.dependsOn = ['create m'];
+  const warnings: string[] = [];
+  const run = runPlan(ctx, p, plan, sup, { hashOf: () => 'h', onWarning: (w) => warnings.push(w) });
+  setTimeout(() => fake.exitContainer(Object.keys(ctx.journal.state.containers)[0]!, 7), 5);
+  await run;
+  assert.match(warnings.join('\n'), /Optional dependency "m" of "web" failed: .*exited with code 7/);
+  sup.close();
+  await downProject(ctx, { timeoutMs: 0 });
+});
+
+test('the supervisor restarts an on-failure container after its backoff, and not one the user stopped', async () => {
+  const name = `${env.project}r`;
+  const fake = new FakeEngine();
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, { w: service({ restart: 'on-failure' }) });
+  const sup = new Supervisor(ctx);
+  await runPlan(ctx, p, createAll(['w']), sup, { hashOf: () => 'h' });
+  const id = Object.keys(ctx.journal.state.containers)[0]!;
+  fake.exitContainer(id, 1);
+  await waitFor(() => ctx.bus.history.some((e) => e.action === 'started' && ctx.bus.history.some((r) => r.action === 'restart')));
+  assert.equal(ctx.journal.container(id)?.restartCount, 1);
+  const launches = fake.calls.filter((c) => c.startsWith('runtime.launch')).length;
+  assert.equal(launches, 2);
+  // The user stops it: the exit that follows is final.
+  const { stopContainer } = await import('../../../executor/supervisor/containers.ts');
+  await stopContainer(ctx, ctx.journal.container(id)!, {});
+  await waitFor(() => ctx.bus.history.some((e) => e.action === 'exited'));
+  assert.equal(fake.calls.filter((c) => c.startsWith('runtime.launch')).length, 2);
+  sup.close();
+  await downProject(ctx, { timeoutMs: 0 });
+  assert.deepEqual([...fake.live], []);
+});
+
+test('down stops dependents before their dependencies', async () => {
+  const name = `${env.project}d`;
+  const fake = new FakeEngine();
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, {
+    db: service({}),
+    api: service({ depends_on: { db: { condition: 'service_started', required: true } } }),
+    web: service({ depends_on: { api: { condition: 'service_started', required: true } } }),
+  });
+  const sup = new Supervisor(ctx);
+  await runPlan(ctx, p, createAll(['db', 'api', 'web']), sup, { hashOf: () => 'h' });
+  sup.close();
+  const pidSvc = new Map(Object.values(ctx.journal.state.containers).map((c) => [String(c.pid), c.service]));
+  fake.calls.length = 0;
+  await downProject(ctx, {});
+  const order = fake.calls.filter((c) => c.startsWith('runtime.kill') && c.endsWith('SIGTERM')).map((c) => pidSvc.get(c.split(' ')[1]!));
+  assert.deepEqual(order, ['web', 'api', 'db']);
+  assert.deepEqual([...fake.live], []);
+});
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
