@@ -73,6 +73,8 @@ export interface ProjectState {
   networks: Record<string, NetworkRecord>;
   volumes: Record<string, VolumeRecord>;
   supervisor?: SupervisorRecord;
+  /** service → the services it depends on, recorded at `up` so `down` stops in reverse order without the stack file. */
+  serviceDeps?: Record<string, string[]>;
 }
 
 export function emptyState(project: string): ProjectState {
