@@ -87,7 +87,8 @@ const CONDITION_STRENGTH: Record<DependsOnCondition, number> = {
 function mergeInto(byDep: Map<string, DepEdge>, e: DepEdge): void {
   const had = byDep.get(e.dep);
   if (!had) {
-    byDep.set(e.dep, { ...e, kinds: [...e.kinds] });
+    // rawEdges made `e` fresh for this call: no copy needed.
+    byDep.set(e.dep, e);
     return;
   }
   for (const k of e.kinds) if (!had.kinds.includes(k)) had.kinds.push(k);
@@ -110,8 +111,8 @@ export function buildServiceGraph(project: Project): ServiceGraph {
     external.push(...raw.external);
     const byDep = new Map<string, DepEdge>();
     for (const e of raw.edges) {
-      if (!(e.dep in project.services)) {
-        const disabled = e.dep in project.disabled_services;
+      if (!Object.hasOwn(project.services, e.dep)) {
+        const disabled = Object.hasOwn(project.disabled_services, e.dep);
         // compose: an optional dependency (required: false) on a service switched off by profiles is skipped.
         if (disabled && !e.required) continue;
         problems.push({
@@ -126,7 +127,8 @@ export function buildServiceGraph(project: Project): ServiceGraph {
       }
       mergeInto(byDep, e);
     }
-    const edges = [...byDep.values()].sort((a, b) => cmp(a.dep, b.dep));
+    const edges = [...byDep.values()];
+    if (edges.length > 1) edges.sort((a, b) => cmp(a.dep, b.dep));
     deps.set(name, edges);
     for (const e of edges) (dependents.get(e.dep) as string[]).push(name);
   }

@@ -30,54 +30,58 @@ export interface HashOptions {
   imageDigest?: string;
 }
 
-/** The hashed view of a service: top-level key → value, exclusions applied. */
-function hashedEntries(s: Service): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const key of Object.keys(s).sort()) {
+/** The hashed view of a service: top-level key → canonical JSON of its value, exclusions applied. */
+function hashedEntries(s: Service): [string, string][] {
+  const out: [string, string][] = [];
+  const keys = Object.keys(s).sort();
+  for (const key of keys) {
     if (EXCLUDED.has(key)) continue;
     let v: unknown = (s as unknown as Record<string, unknown>)[key];
     if (key === 'deploy' && v && typeof v === 'object') {
       const { replicas: _replicas, ...rest } = v as Record<string, unknown>;
       v = rest;
     }
-    if (isAbsent(v)) continue;
-    out.push([key, v]);
+    const text = canon(v);
+    if (text !== undefined) out.push([key, text]);
   }
   return out;
 }
 
-function isAbsent(v: unknown): boolean {
-  if (v === undefined) return true;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    for (const k in v as Record<string, unknown>) if (!isAbsent((v as Record<string, unknown>)[k])) return false;
-    return true;
+/**
+ * Canonical JSON in one pass: sorted keys; undefined and mappings with nothing but absent values
+ * yield `undefined` (absent), so the parent leaves the key out.
+ */
+function canon(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += `${i ? ',' : ''}${canon(v[i]) ?? 'null'}`;
+    return `${out}]`;
   }
-  return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
+  let out = '';
+  for (const k of keys) {
+    const c = canon(o[k]);
+    if (c === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(k)}:${c}`;
+  }
+  return out ? `{${out}}` : undefined;
 }
 
 /** JSON with sorted keys and absent values dropped: equal models give equal text. */
 export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
-  const keys = Object.keys(v as Record<string, unknown>).sort();
-  let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const x = (v as Record<string, unknown>)[k];
-    if (isAbsent(x)) continue;
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
-    first = false;
-  }
-  return `${out}}`;
+  return canon(v) ?? 'null';
 }
 
 /** `v1-<sha256 hex>` over the service's hashed keys and the image digest. */
 export function configHash(service: Service, opts: HashOptions = {}): string {
-  const h = createHash('sha256');
-  h.update(HASH_VERSION);
-  for (const [k, v] of hashedEntries(service)) h.update(`\n${k}=${canonicalJson(v)}`);
-  if (opts.imageDigest) h.update(`\n@image_digest=${opts.imageDigest}`);
-  return `${HASH_VERSION}-${h.digest('hex')}`;
+  let text = HASH_VERSION;
+  for (const [k, v] of hashedEntries(service)) text += `\n${k}=${v}`;
+  if (opts.imageDigest) text += `\n@image_digest=${opts.imageDigest}`;
+  return `${HASH_VERSION}-${createHash('sha256').update(text).digest('hex')}`;
 }
 
 /**
@@ -87,7 +91,7 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
  */
 export function configKeyHashes(service: Service, opts: HashOptions = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of hashedEntries(service)) out[k] = shortHash(canonicalJson(v));
+  for (const [k, v] of hashedEntries(service)) out[k] = shortHash(v);
   if (opts.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
   return out;
 }
@@ -109,7 +113,7 @@ export function hashVersion(hash: string): string {
 
 /** The contract's entry point: the hash of one service of a project. */
 export function serviceConfigHash(project: Project, service: string, opts: HashOptions = {}): string {
-  const s = project.services[service];
+  const s = Object.hasOwn(project.services, service) ? project.services[service] : undefined;
   if (!s) throw new TscError('NO_SUCH_SERVICE', `No such service: "${service}"`);
   return configHash(s, opts);
 }

@@ -29,7 +29,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   const graph = buildServiceGraph(project);
   const selected = options.services?.length ? [...new Set(options.services)].sort() : graph.services;
   checkSelection(project, selected);
-  const inPlan = new Set(options.noDeps ? selected : withDependencies(graph, selected));
+  const inPlan = new Set(options.noDeps || selected === graph.services ? selected : withDependencies(graph, selected));
   const isSelected = new Set(selected);
 
   const ops: Operation[] = [];
@@ -39,7 +39,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   // Orphans: containers of services gone from the stack file. Services switched off by profiles are
   // not orphans (compose keeps them), they are only out of this run.
   const orphans = [...byService.entries()]
-    .filter(([svc]) => !(svc in project.services) && !(svc in project.disabled_services))
+    .filter(([svc]) => !Object.hasOwn(project.services, svc) && !Object.hasOwn(project.disabled_services, svc))
     .flatMap(([, cs]) => cs);
   if (orphans.length && options.removeOrphans) {
     for (const c of orphans) {
@@ -49,8 +49,13 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     warnings.push(`Found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project. If you removed or renamed their services in the stack file, run this command with --remove-orphans to clean them up`);
   }
 
-  const networkOps = ensureOps(project, observed.networks, inPlan, 'network', ops);
-  const volumeOps = ensureOps(project, observed.volumes, inPlan, 'volume', ops);
+  const uses = new Map<string, { networks: string[]; volumes: string[] }>();
+  for (const name of inPlan) {
+    const s = project.services[name] as Service;
+    uses.set(name, { networks: serviceNetworks(project, s), volumes: serviceVolumes(project, s) });
+  }
+  const networkOps = ensureOps(project, observed.networks, uses, 'network', ops);
+  const volumeOps = ensureOps(project, observed.volumes, uses, 'volume', ops);
 
   /** service → ids of the operations that leave each of its containers in its final state. */
   const terminal = new Map<string, string[]>();
@@ -70,8 +75,9 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const forcedBy = isSelected.has(name) ? '--force-recreate' : '--always-recreate-deps';
 
     const firstSet = new Set<string>();
-    for (const k of serviceNetworks(project, s)) { const id = networkOps.get(k); if (id) firstSet.add(id); }
-    for (const k of serviceVolumes(project, s)) { const id = volumeOps.get(k); if (id) firstSet.add(id); }
+    const use = uses.get(name) as { networks: string[]; volumes: string[] };
+    for (const k of use.networks) { const id = networkOps.get(k); if (id) firstSet.add(id); }
+    for (const k of use.volumes) { const id = volumeOps.get(k); if (id) firstSet.add(id); }
     for (const e of edges) for (const id of terminal.get(e.dep) ?? []) firstSet.add(id);
     const first = [...firstSet];
     const waitFor: WaitFor[] = edges
@@ -169,13 +175,10 @@ function groupByService(containers: ObservedContainer[]): Map<string, ObservedCo
 }
 
 /** createNetwork / createVolume for what the planned services use and does not exist yet. Returns key → op id. */
-function ensureOps(project: Project, existing: string[] | undefined, inPlan: Set<string>, kind: 'network' | 'volume', ops: Operation[]): Map<string, string> {
+function ensureOps(project: Project, existing: string[] | undefined, uses: Map<string, { networks: string[]; volumes: string[] }>, kind: 'network' | 'volume', ops: Operation[]): Map<string, string> {
   const objects = kind === 'network' ? project.networks : project.volumes;
   const used = new Set<string>();
-  for (const name of inPlan) {
-    const s = project.services[name] as Service;
-    for (const k of kind === 'network' ? serviceNetworks(project, s) : serviceVolumes(project, s)) used.add(k);
-  }
+  for (const u of uses.values()) for (const k of kind === 'network' ? u.networks : u.volumes) used.add(k);
   const have = existing ? new Set(existing) : undefined;
   const out = new Map<string, string>();
   for (const key of [...used].sort()) {

@@ -8,13 +8,13 @@ import { originOf } from './locate.ts';
 export function serviceNetworks(project: Project, s: Service): string[] {
   if (s.network_mode) return [];
   const keys = s.networks && Object.keys(s.networks).length ? Object.keys(s.networks) : ['default'];
-  return keys.filter((k) => k in project.networks).sort();
+  return keys.filter((k) => Object.hasOwn(project.networks, k)).sort();
 }
 
 /** Compose keys of the project's named volumes a service mounts. */
 export function serviceVolumes(project: Project, s: Service): string[] {
   const out = new Set<string>();
-  for (const v of s.volumes ?? []) if (v.type === 'volume' && v.source && v.source in project.volumes) out.add(v.source);
+  for (const v of s.volumes ?? []) if (v.type === 'volume' && v.source && Object.hasOwn(project.volumes, v.source)) out.add(v.source);
   return [...out].sort();
 }
 
@@ -43,8 +43,8 @@ export function checkReplicas(project: Project, name: string, s: Service, replic
 /** Services named on the command line must exist and be enabled. */
 export function checkSelection(project: Project, selected: string[]): void {
   for (const n of selected) {
-    if (n in project.services) continue;
-    if (n in project.disabled_services) throw new UsageError(`Service "${n}" is disabled by its profiles`, 'enable one of its profiles with --profile');
+    if (Object.hasOwn(project.services, n)) continue;
+    if (Object.hasOwn(project.disabled_services, n)) throw new UsageError(`Service "${n}" is disabled by its profiles`, 'enable one of its profiles with --profile');
     throw new UsageError(`No such service: "${n}"`);
   }
 }

@@ -62,8 +62,8 @@ export function reverseReconcile(project: Project, observed: Observed, options: 
 
   // Containers of services the file no longer has, or that profiles switched off: no order to keep.
   for (const [svc, cs] of byService) {
-    if (svc in project.services || (selected && !selected.has(svc))) continue;
-    const disabled = svc in project.disabled_services;
+    if (Object.hasOwn(project.services, svc) || (selected && !selected.has(svc))) continue;
+    const disabled = Object.hasOwn(project.disabled_services, svc);
     if (!disabled && !options.removeOrphans) {
       if (options.remove) warnings.push(`Found orphan containers (${cs.map((c) => c.name).join(', ')}) for this project. Run down with --remove-orphans to remove them`);
       continue;

@@ -1,0 +1,100 @@
+// Planner benchmark: plan generated stacks of 1k, 10k and 100k services (random DAGs, depth ≤ 20)
+// against an empty host and against a half-matching one (half the services running up to date,
+// a quarter with a stale config hash, a quarter missing). Prints milliseconds per size (median of
+// a few runs); never asserts on time. Goal: 10k services < 100 ms, growing linearly.
+//
+//   node bench/planner/run.ts [sizes…]      e.g. node bench/planner/run.ts 1000 10000
+import type { Project, Service } from '../../schema/model.ts';
+import { plan, renderPlan, type Observed, type ObservedContainer } from '../../planner/plan.ts';
+import { buildServiceGraph } from '../../planner/graph.ts';
+import { configHash } from '../../planner/hash.ts';
+import { availableParallelism, loadavg } from 'node:os';
+
+/** Deterministic PRNG (mulberry32) so every run plans the same stacks. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(n: number, seed = 42): Project {
+  const r = rng(seed);
+  const depth = 20;
+  const layers: string[][] = Array.from({ length: depth }, () => []);
+  const services: Record<string, Service> = {};
+  for (let i = 0; i < n; i++) {
+    const name = `svc${i}`;
+    const layer = Math.floor(r() * depth);
+    const deps: Service['depends_on'] = {};
+    if (layer > 0) {
+      const k = 1 + Math.floor(r() * 3);
+      for (let j = 0; j < k; j++) {
+        const from = layers[Math.floor(r() * layer)] as string[];
+        if (from.length) deps[from[Math.floor(r() * from.length)] as string] = { condition: r() < 0.2 ? 'service_healthy' : 'service_started', required: true };
+      }
+    }
+    (layers[layer] as string[]).push(name);
+    services[name] = {
+      image: `registry.example/team/${name}:1.${i % 7}`,
+      command: ['/bin/app', '--port', String(8000 + (i % 100))],
+      environment: { NAME: name, LOG_LEVEL: 'info', DB_URL: 'postgres://db/app' },
+      labels: { 'com.example.team': `t${i % 13}` },
+      depends_on: deps,
+      ports: i % 10 === 0 ? [{ mode: 'ingress', target: 80, protocol: 'tcp' }] : [],
+      volumes: [{ type: 'volume', source: 'data', target: `/data/${name}` }],
+      networks: { default: null },
+    };
+  }
+  return {
+    name: 'bench', working_dir: '/srv/bench', services, disabled_services: {},
+    networks: { default: { name: 'bench_default' } }, volumes: { data: { name: 'bench_data' } },
+    secrets: {}, configs: {}, extensions: {}, origins: new Map(), files: ['/srv/bench/compose.yaml'],
+  };
+}
+
+function halfMatching(p: Project): Observed {
+  const containers: ObservedContainer[] = [];
+  let i = 0;
+  for (const [name, s] of Object.entries(p.services)) {
+    const k = i++ % 4;
+    if (k >= 2) continue; // a quarter missing… (k = 2, 3 → half missing; k = 1 stale; k = 0 up to date)
+    containers.push({ id: i.toString(16).padStart(64, '0'), name: `bench-${name}-1`, service: name, number: 1, configHash: k === 0 ? configHash(s) : 'v1-stale', status: 'running' });
+  }
+  return { containers, networks: ['bench_default'], volumes: ['bench_data'] };
+}
+
+/** Median wall-clock ms of `runs` calls. On a shared machine, compare with the load average printed first. */
+function median(fn: () => void, runs: number): number {
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    fn();
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)] as number;
+}
+
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs; node ${process.version}`);
+
+const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const rows: string[] = [];
+for (const n of sizes.length ? sizes : [1_000, 10_000, 100_000]) {
+  const p = generate(n);
+  const observed = halfMatching(p);
+  const empty: Observed = { containers: [], networks: [], volumes: [] };
+  const runs = n >= 100_000 ? 3 : 7;
+  plan(p, observed); // warm-up: JIT and caches, not counted
+  const graph = median(() => buildServiceGraph(p), runs);
+  const vsEmpty = median(() => plan(p, empty), runs);
+  const vsHalf = median(() => plan(p, observed), runs);
+  const render = median(() => renderPlan(plan(p, observed)), runs) - vsHalf;
+  const ops = plan(p, observed).operations.length;
+  rows.push(`${String(n).padStart(7)} services  graph ${graph.toFixed(1).padStart(7)} ms  plan vs empty ${vsEmpty.toFixed(1).padStart(7)} ms  plan vs half-matching ${vsHalf.toFixed(1).padStart(7)} ms (${ops} ops)  render ${render.toFixed(1).padStart(7)} ms  per service ${((vsHalf / n) * 1000).toFixed(2)} µs`);
+  console.log(rows[rows.length - 1]);
+}
