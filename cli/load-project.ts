@@ -2,9 +2,12 @@
 // loader's LoadOptions. Every command that needs the project goes through here.
 import type { GlobalOptions } from './global-options.ts';
 import type { LoadOptions } from '../schema/load.ts';
+import { fileParseCache } from './parse-cache.ts';
 
 export function loadOptionsOf(g: GlobalOptions, extra: Partial<LoadOptions> = {}): LoadOptions {
   const o: LoadOptions = { cwd: process.cwd(), env: process.env, onWarning: (m) => process.stderr.write(`WARN ${m}\n`) };
+  const cache = fileParseCache();
+  if (cache) o.parseCache = cache;
   if (g.file?.length) o.files = g.file;
   if (g.projectName !== undefined) o.projectName = g.projectName;
   if (g.projectDirectory !== undefined) o.projectDirectory = g.projectDirectory;

@@ -19,6 +19,12 @@ import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
 import { splitByProfiles } from './profiles.ts';
 import { discoverFiles, projectName, STDIN } from './discover.ts';
+import { cacheKey, decodeParsed, encodeParsed } from './parse-cache.ts';
+import type { ParseCacheStore } from './parse-cache.ts';
+import type { ParsedFile } from './yaml-tree.ts';
+
+/** Files smaller than this parse faster than a cache lookup costs. */
+const CACHE_MIN_BYTES = 16 * 1024;
 
 export interface LoadOptions {
   files?: string[];
@@ -36,6 +42,8 @@ export interface LoadOptions {
   onWarning?: (msg: string) => void;
   /** Contents for the "-" file (default: read from fd 0). */
   stdin?: string;
+  /** Where parsed big files are kept between runs (see schema/parse-cache.ts); none by default. */
+  parseCache?: ParseCacheStore;
 }
 
 type Obj = Record<string, unknown>;
@@ -98,7 +106,17 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   const home = shell.HOME ?? '/root';
 
   // 3. Per file stages.
-  const origins = new Map<string, Origin>();
+  // Each file's origins; merged into one map (later files win) when the project is built.
+  const fileOrigins: Map<string, Origin>[] = [];
+  const origins = {
+    get: (k: string): Origin | undefined => {
+      for (let i = fileOrigins.length - 1; i >= 0; i--) {
+        const o = fileOrigins[i]!.get(k);
+        if (o) return o;
+      }
+      return undefined;
+    },
+  };
   const missing = new Set<string>();
   const onMissing = (name: string) => {
     if (missing.has(name)) return;
@@ -106,6 +124,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
   };
   const interpolate = opts.interpolate !== false;
+  let anyTagged = false;
   const cache = new Map<string, Obj | undefined>();
 
   const loadFile = (file: string, baseDir: string, env: Lookup, includeStack: string[]): Obj | undefined => {
@@ -120,12 +139,12 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
       problems.push({ message: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, keyPath: '' });
       return undefined;
     }
-    const { parsed, problems: pp } = parseYaml(text, name);
+    const { parsed, problems: pp } = parseCached(text, name, opts.parseCache);
     if (!parsed) {
       problems.push(...pp);
       return undefined;
     }
-    for (const [k, v] of parsed.origins) origins.set(k, v);
+    fileOrigins.push(parsed.origins);
     const at = (tp: TreeProblem[]) => {
       for (const p of tp) {
         const o = originOf(parsed.origins, p.keyPath);
@@ -133,13 +152,14 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
       }
     };
     const before = problems.length;
+    anyTagged ||= parsed.tagged;
     let tree = parsed.tree;
     if (interpolate) {
       const ip: TreeProblem[] = [];
       tree = interpolateTree(tree, { lookup: env, onMissing }, '', ip) as Obj;
       at(ip);
     }
-    const vp = validateTree(stripTags(tree), parsed.origins);
+    const vp = validateTree(parsed.tagged ? stripTags(tree) : tree, parsed.origins);
     problems.push(...vp);
     if (problems.length > before) return undefined;
     if (tree.version !== undefined) warn(`${name}: the attribute "version" is obsolete, it will be ignored`);
@@ -217,7 +237,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   // A file that did not parse or validate has no usable tree: stop here. Problems found later
   // (bad port syntax, unknown references…) are all collected and reported together at the end.
   if (unreadable) throw fail();
-  merged = stripTags(merged) as Obj;
+  if (anyTagged) merged = stripTags(merged) as Obj;
 
   // 4. Name, profiles, defaults, checks.
   const named = projectName({ explicit: opts.projectName, env: lookup('COMPOSE_PROJECT_NAME'), fromFile: merged.name, dir: projectDir });
@@ -282,7 +302,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     secrets: (withDefaults.secrets ?? {}) as Project['secrets'],
     configs: (withDefaults.configs ?? {}) as Project['configs'],
     extensions,
-    origins,
+    origins: mergeOrigins(fileOrigins),
     files: found.files.map((f) => (f === STDIN ? STDIN_NAME : f)),
   };
 }
@@ -302,4 +322,22 @@ function toServices(svcs: Obj): Record<string, Service> {
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && ['1', 'true', 'yes', 'y', 'on'].includes(v.toLowerCase());
+}
+
+function mergeOrigins(maps: Map<string, Origin>[]): Map<string, Origin> {
+  if (maps.length === 1) return maps[0]!;
+  const out = new Map<string, Origin>();
+  for (const m of maps) for (const [k, v] of m) out.set(k, v);
+  return out;
+}
+
+function parseCached(text: string, name: string, cache: ParseCacheStore | undefined): { parsed?: ParsedFile; problems: StackFileProblem[] } {
+  if (!cache || text.length < CACHE_MIN_BYTES) return parseYaml(text, name);
+  const key = cacheKey(text);
+  const hit = cache.get(key);
+  const decoded = hit === undefined ? undefined : decodeParsed(hit, name);
+  if (decoded) return { parsed: decoded, problems: [] };
+  const r = parseYaml(text, name);
+  if (r.parsed) cache.set(key, encodeParsed(r.parsed));
+  return r;
 }

@@ -48,7 +48,7 @@ function knownKeys(instancePath: string): string[] {
 }
 
 /** The closest known origin: the path itself or its nearest ancestor. */
-export function originOf(origins: Map<string, Origin>, keyPath: string): Origin | undefined {
+export function originOf(origins: { get(k: string): Origin | undefined }, keyPath: string): Origin | undefined {
   let p = keyPath;
   for (;;) {
     const o = origins.get(p);

@@ -24,6 +24,8 @@ export interface ParsedFile {
   file: string;
   tree: Tree;
   origins: Map<string, Origin>;
+  /** Whether any `!reset` / `!override` appears (lets later stages skip looking for them). */
+  tagged: boolean;
 }
 
 /** Joins a key path the way errors print it: `services.web.ports[1]`. */
@@ -34,7 +36,9 @@ export function childPath(parent: string, key: string | number): string {
 
 export function parseYaml(text: string, file: string): { parsed?: ParsedFile; problems: StackFileProblem[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, keepSourceTokens: false });
+  // uniqueKeys is checked below with a Set: yaml's own check is quadratic in the number of keys
+  // (a 1000-service `services:` map costs ~half a million comparisons).
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, keepSourceTokens: false, uniqueKeys: false });
   const at = (offset: number): Origin => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col };
@@ -47,6 +51,7 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
   const origins = new Map<string, Origin>();
   const problems: StackFileProblem[] = [];
   const anchors = new Map<string, YNode>();
+  let tagged = false;
   const walk = (node: unknown, path: string): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
@@ -61,7 +66,10 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
     if (n.anchor) anchors.set(n.anchor, n);
     const value = walkInner(n, path);
     const tag = n.tag;
-    if (tag === '!reset' || tag === '!override') return new Tagged(tag === '!reset' ? 'reset' : 'override', value);
+    if (tag === '!reset' || tag === '!override') {
+      tagged = true;
+      return new Tagged(tag === '!reset' ? 'reset' : 'override', value);
+    }
     return value;
   };
   const walkInner = (n: YNode, path: string): unknown => {
@@ -94,6 +102,10 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
           continue;
         }
         const p = childPath(path, keyText);
+        if (Object.hasOwn(out, keyText)) {
+          problems.push({ message: `duplicate key "${keyText}"`, keyPath: p, ...(k?.range ? { origin: at(k.range[0]) } : {}) });
+          continue;
+        }
         if (k?.range) origins.set(p, at(k.range[0]));
         out[keyText] = walk(pair.value, p);
       }
@@ -109,7 +121,7 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
     problems.push({ message: 'top-level must be a mapping', keyPath: '', origin: at(0) });
   }
   if (problems.length) return { problems };
-  return { parsed: { file, tree: (root ?? {}) as Tree, origins }, problems };
+  return { parsed: { file, tree: (root ?? {}) as Tree, origins, tagged }, problems };
 }
 
 // go-yaml (compose's parser) reads `0755` as octal like YAML 1.1, while the YAML 1.2 core schema
