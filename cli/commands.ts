@@ -3,8 +3,14 @@
 import type { Command } from 'commander';
 import { register as version } from './commands/version.ts';
 import { register as config } from './commands/config.ts';
+import { register as pull } from './commands/pull.ts';
+import { register as images } from './commands/images.ts';
+import { register as image } from './commands/image.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
   config,
+  pull,
+  images,
+  image,
 ];

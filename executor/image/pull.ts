@@ -37,7 +37,9 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
   const wrap = (e: unknown): never => {
     if (e instanceof ImageError) {
       if (e.code === 'NOT_FOUND') throw new ImageError('IMAGE_NOT_FOUND', `${key}: not found in ${ref.domain} (${e.message})`, { ref: key, cause: e });
-      throw e;
+      if (e.message.includes(key)) throw e;
+      const hint = e.hint ?? (e.code === 'REGISTRY_UNREACHABLE' ? 'check the registry address and the network; a plain-HTTP registry needs --insecure-registry' : undefined);
+      throw new ImageError(e.code, `pull ${key}: ${e.message}`, { ref: key, cause: e, ...(hint ? { hint } : {}) });
     }
     throw new ImageError('PULL', `pull ${key}: ${(e as Error).message}`, { ref: key, cause: e });
   };
