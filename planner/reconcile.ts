@@ -15,7 +15,7 @@ import type { Project, Service } from '../schema/model.ts';
 import { UsageError } from '../schema/errors.ts';
 import { buildServiceGraph, withDependencies, type DepEdge } from './graph.ts';
 import { changedKeys, configHash, configKeyHashes, hashVersion, HASH_VERSION } from './hash.ts';
-import { checkReplicas, checkSelection, containerName, replicasOf, serviceNetworks, serviceVolumes } from './resources.ts';
+import { checkReplicas, checkScale, checkSelection, containerName, replicasOf, serviceNetworks, serviceVolumes } from './resources.ts';
 import type { Observed, ObservedContainer, Operation, Plan, PlanOptions, WaitFor } from './plan.ts';
 
 type Policy = 'force' | 'never' | 'diverged';
@@ -29,6 +29,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   const graph = buildServiceGraph(project);
   const selected = options.services?.length ? [...new Set(options.services)].sort() : graph.services;
   checkSelection(project, selected);
+  checkScale(project, options.scale);
   const inPlan = new Set(options.noDeps || selected === graph.services ? selected : withDependencies(graph, selected));
   const isSelected = new Set(selected);
 

@@ -48,3 +48,11 @@ export function checkSelection(project: Project, selected: string[]): void {
     throw new UsageError(`No such service: "${n}"`);
   }
 }
+
+/** `--scale svc=N`: a known service and a whole number ≥ 0. */
+export function checkScale(project: Project, scale: Record<string, number> | undefined): void {
+  for (const [n, v] of Object.entries(scale ?? {})) {
+    checkSelection(project, [n]);
+    if (!Number.isInteger(v) || v < 0) throw new UsageError(`Invalid --scale value for "${n}": ${v}`, 'use --scale SERVICE=N with N a whole number, 0 or more');
+  }
+}

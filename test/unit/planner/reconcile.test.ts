@@ -238,3 +238,13 @@ test('container: references of the planned services are handed to the executor',
   const p = project({ web: { network_mode: 'container:vpn' }, other: { ipc: 'container:x' } });
   assert.deepEqual(plan(p, { containers: [] }, { services: ['web'] }).external, [{ service: 'web', kind: 'network_mode', container: 'vpn', keyPath: 'services.web.network_mode' }]);
 });
+
+test('--scale must name a known service and a whole number', () => {
+  assert.throws(() => plan(stack(), { containers: [] }, { scale: { nope: 2 } }), (e) => e instanceof UsageError && e.message === 'No such service: "nope"');
+  assert.throws(() => plan(stack(), { containers: [] }, { scale: { web: -1 } }), (e) => e instanceof UsageError && /Invalid --scale value for "web": -1/.test(e.message));
+});
+
+test('names of Object.prototype members are not mistaken for services', () => {
+  assert.throws(() => plan(project({ web: { depends_on: ['toString'] } }), { containers: [] }), (e) => e instanceof StackFileError && /undefined service "toString"/.test(e.message));
+  assert.throws(() => plan(stack(), { containers: [] }, { services: ['constructor'] }), UsageError);
+});
