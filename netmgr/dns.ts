@@ -40,7 +40,8 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
     try { q = dnsPacket.decode(msg); } catch { return undefined; }
     const question = q.questions?.[0];
     if (!question) return undefined;
-    const ours = registry.resolve(gateway, question.name);
+    // Only A queries turn the round robin: resolvers also ask AAAA for the same name each time.
+    const ours = registry.resolve(gateway, question.name, question.type === 'A');
     const known = ours.length > 0;
     if (known) {
       const answers = question.type === 'A' || (question.type as string) === 'ANY'
@@ -127,12 +128,16 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
   };
 }
 
+/** Relays one query to `upstream` (`ADDRESS` or, for IPv4, `ADDRESS:PORT`). */
 function relay(upstream: string, msg: Buffer, timeoutMs: number): Promise<Buffer> {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(upstream);
+  const host = m?.[1] ?? upstream;
+  const port = m?.[2] ? Number(m[2]) : 53;
   return new Promise((resolve, reject) => {
-    const s = createSocket(upstream.includes(':') ? 'udp6' : 'udp4');
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => { s.close(); reject(new Error(`DNS upstream ${upstream} timed out`)); }, timeoutMs);
     s.once('message', (r) => { clearTimeout(timer); s.close(); resolve(r); });
     s.once('error', (e) => { clearTimeout(timer); s.close(); reject(e); });
-    s.send(msg, 53, upstream);
+    s.send(msg, port, host);
   });
 }

@@ -18,21 +18,24 @@ export class NameRegistry {
   #listeners = new Set<() => void>();
   #watcher: FSWatcher | undefined;
   readonly #load: () => NetworkState[];
+  readonly #fromFiles: boolean;
 
-  constructor(load: () => NetworkState[] = listNetworks) {
-    this.#load = load;
+  /** `load` defaults to the network state files; a custom loader (tests) is never file-watched. */
+  constructor(load?: () => NetworkState[]) {
+    this.#load = load ?? listNetworks;
+    this.#fromFiles = load === undefined;
     this.reload();
   }
 
   /** Follows changes made by other processes (file events under paths.networks()). */
   watchFiles(): this {
-    if (this.#watcher) return this;
+    live.add(this);
+    if (this.#watcher || !this.#fromFiles) return this;
     try {
       mkdirSync(paths.networks(), { recursive: true, mode: 0o700 });
       this.#watcher = watch(paths.networks(), () => this.reload());
       this.#watcher.unref();
     } catch { /* no inotify: in-process notifications still apply */ }
-    live.add(this);
     return this;
   }
 
@@ -71,7 +74,7 @@ export class NameRegistry {
    * Addresses of `qname` on the network served at `gateway`: every endpoint answering to the name
    * (all replicas of a service), rotated on each call so clients spread over replicas.
    */
-  resolve(gateway: string, qname: string): string[] {
+  resolve(gateway: string, qname: string, rotate = true): string[] {
     const net = this.byGateway(gateway);
     if (!net) return [];
     const name = qname.replace(/\.$/, '').toLowerCase();
@@ -79,7 +82,7 @@ export class NameRegistry {
       .filter((e) => e.names.some((n) => n.toLowerCase() === name))
       .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
       .map((e) => e.address);
-    if (hits.length < 2) return hits;
+    if (hits.length < 2 || !rotate) return hits;
     const key = `${gateway}/${name}`;
     const t = (this.#turn.get(key) ?? 0) % hits.length;
     this.#turn.set(key, t + 1);

@@ -1,6 +1,6 @@
 // Shared by netmgr's integration tests: a test env wired into process.env (netmgr reads paths from
 // it), a host snapshot of what netmgr may touch, and busybox run inside a pinned namespace.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { testEnv, leftovers, type TestEnv } from '../../helpers/env.ts';
 
@@ -80,4 +80,13 @@ export function httpGetInNs(netns: string, host: string, port: number, path = '/
   } catch (e) {
     return { code: 1, out: String((e as { stderr?: string }).stderr ?? e) };
   }
+}
+
+/** inNs without blocking the event loop (needed when this process serves the other end, e.g. DNS). */
+export function inNsAsync(netns: string, args: string[], timeoutMs = 5000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('nsenter', [`--net=${netns}`, 'busybox', ...args], { encoding: 'utf8', timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: unknown }).code as number) ?? 1 : 0, out: `${stdout}${stderr}` });
+    });
+  });
 }
