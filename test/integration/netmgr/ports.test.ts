@@ -26,7 +26,7 @@ test('HTTP and UDP reach a container through published ports from the host loopb
   const ours: string[] = [];
   const c = id();
   const name = `${env.project}_default`;
-  const procs: { kill(s: string): void }[] = [];
+  const procs: { kill(s: NodeJS.Signals): unknown }[] = [];
   try {
     const st = await net.ensureNetwork(env.project, 'default', { name });
     ours.push(st.bridge);
