@@ -164,11 +164,14 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     if (problems.length > before) return undefined;
     if (tree.version !== undefined) warn(`${name}: the attribute "version" is obsolete, it will be ignored`);
     const cp: TreeProblem[] = [];
+    const raw = tree;
     tree = canonicalize(tree, { baseDir, home, problems: cp });
     resolveExtends(tree, file, {
       loadFile: (f) => loadFile(f, dirname(f), env, includeStack),
     }, cp);
-    at(cp);
+    // Without interpolation `${PORT}:80` cannot be parsed: like compose-go, keep such values as
+    // written instead of failing (only values that still hold a variable are let through).
+    at(interpolate ? cp : cp.filter((p) => !holdsVariable(raw, p.keyPath)));
     if (Array.isArray(tree.include)) tree = applyInclude(tree, name, baseDir, env, includeStack);
     cache.set(key, tree);
     return tree;
@@ -340,4 +343,15 @@ function parseCached(text: string, name: string, cache: ParseCacheStore | undefi
   const r = parseYaml(text, name);
   if (r.parsed) cache.set(key, encodeParsed(r.parsed));
   return r;
+}
+
+/** Whether the raw value at a key path (or anything under it) still contains a `$`. */
+function holdsVariable(tree: unknown, keyPath: string): boolean {
+  let cur: unknown = tree;
+  for (const m of keyPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (cur instanceof Tagged) cur = cur.value;
+    if (cur === null || typeof cur !== 'object') return false;
+    cur = m[2] !== undefined ? (cur as unknown[])[Number(m[2])] : (cur as Record<string, unknown>)[m[1]!];
+  }
+  return JSON.stringify(cur ?? '').includes('$');
 }

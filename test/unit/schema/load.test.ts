@@ -129,3 +129,19 @@ test('the obsolete version key is accepted with a warning', () => {
     s.cleanup();
   }
 });
+
+test('--no-interpolate keeps values that cannot be parsed before interpolation', () => {
+  const s = stack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    ports: ["${PORT}:80", "bad"]\n    mem_limit: ${MEM}\n' });
+  try {
+    assert.throws(() => s.load({ interpolate: false }), /invalid port "bad"/);
+    const ok = stack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    ports: ["${PORT}:80"]\n    mem_limit: ${MEM}\n' });
+    try {
+      const a = ok.load({ interpolate: false }).services.a!;
+      assert.equal(a.mem_limit as unknown, '${MEM}');
+    } finally {
+      ok.cleanup();
+    }
+  } finally {
+    s.cleanup();
+  }
+});
