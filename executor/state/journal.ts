@@ -10,10 +10,10 @@ import type { PortConfig } from '../../schema/model.ts';
 
 /**
  * Host objects of one container, in creation order. Teardown walks them in reverse.
- * dir: containers/<id>/ · rootfs: overlay mount · cgroup: cgroup dirs · netns: bind-mounted netns file ·
+ * dir: containers/<id>/ · rootfs: overlay mount · volumes: its anonymous volumes · cgroup: cgroup dirs · netns: bind-mounted netns file ·
  * attach: veths/addresses/DNS entries · publish: port forwards · launch: waiter + PID 1.
  */
-export const STEPS = ['dir', 'rootfs', 'cgroup', 'netns', 'attach', 'publish', 'launch'] as const;
+export const STEPS = ['dir', 'rootfs', 'volumes', 'cgroup', 'netns', 'attach', 'publish', 'launch'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface ContainerRecord {
@@ -30,6 +30,8 @@ export interface ContainerRecord {
   /** The cgroup driver's handle, as it returned it (JSON-serialisable). */
   cgroup?: unknown;
   netnsPath?: string;
+  /** Anonymous volumes made for this container (removed with it). */
+  anonymousVolumes?: string[];
   /** Network keys this container was attached to (`default`, `back`). */
   networks: string[];
   ports?: PortConfig[];

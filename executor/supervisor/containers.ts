@@ -14,19 +14,26 @@ import type { Ctx } from './context.ts';
 import type { AttachTarget, ExitInfo, ImageInfo } from './ports.ts';
 import { policyOf, type RestartPolicy } from './restart-policy.ts';
 import { healthConfigOf, type HealthConfig } from './health.ts';
-import { resolveMounts } from './mounts.ts';
 import { ensureNetwork, serviceNetworks } from './networks.ts';
 
 export interface CreateOptions {
   configHash: string;
   name?: string;
   oneOff?: boolean;
-  command?: string[];
-  entrypoint?: string[];
-  env?: Record<string, string>;
-  interactive?: boolean;
-  /** Extra/override published ports (`run -p`), or none for `run` without --service-ports. */
+  /** Published ports instead of the service's (`run` publishes none unless asked). */
   ports?: Service['ports'];
+}
+
+/** The container's environment for `exec` and healthchecks: image Env, then the service's. */
+function envOf(service: Service, image: ImageInfo): string[] {
+  const m = new Map<string, string>();
+  for (const kv of image.config.Env ?? []) {
+    const i = kv.indexOf('=');
+    if (i > 0) m.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  for (const [k, v] of Object.entries(service.environment ?? {})) if (v !== null) m.set(k, v);
+  if (!m.has('PATH')) m.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  return [...m].map(([k, v]) => `${k}=${v}`);
 }
 
 export function containerName(project: Project, serviceName: string, number: number): string {
@@ -60,8 +67,6 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
   let step = 'image';
   try {
     const image = await ctx.engine.images.ensure(service.image, pullPolicy(service));
-    step = 'volumes';
-    const mounts = await resolveMounts(ctx, project, service, id);
     const dir = paths.container(id);
     step = 'dir';
     j.begin(id, 'dir');
@@ -74,8 +79,26 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
     };
     step = 'rootfs';
     const initFiles = ctx.engine.net.initFiles(project, serviceName, target);
+    const imageVolumes = Object.keys((image.config as { Volumes?: Record<string, unknown> | null }).Volumes ?? {});
+    const mountPoints = [...new Set([...(service.volumes ?? []).map((v) => v.target), ...imageVolumes])];
     j.begin(id, 'rootfs');
-    const { merged } = await ctx.engine.rootfs.mount({ containerDir: dir, layerDirs: image.layerDirs, initFiles, mountPoints: mounts.map((m) => m.target) });
+    const { merged } = await ctx.engine.rootfs.mount({ containerDir: dir, layerDirs: image.layerDirs, initFiles, mountPoints });
+    step = 'volumes';
+    // Named volumes and anonymous volume names are journaled before prepare creates them.
+    for (const v of service.volumes ?? []) {
+      if (v.type !== 'volume' || !v.source || j.state.volumes[v.source]) continue;
+      const decl = project.volumes[v.source];
+      j.update((s) => { s.volumes[v.source!] = { key: v.source!, name: decl?.name ?? v.source!, external: decl?.external ?? false }; });
+    }
+    const anonTargets = [...(service.volumes ?? []).filter((v) => v.type === 'volume' && !v.source).map((v) => v.target),
+      ...imageVolumes.filter((t) => !(service.volumes ?? []).some((v) => v.target === t))];
+    const reuseAnonymous: Record<string, string> = {};
+    for (const t of anonTargets) reuseAnonymous[t] = ctx.engine.volumes.anonymousName();
+    if (anonTargets.length) {
+      j.begin(id, 'volumes');
+      j.patchContainer(id, { anonymousVolumes: Object.values(reuseAnonymous) });
+    }
+    const volumes = await ctx.engine.volumes.prepare({ project, service, rootfs: merged, imageVolumes, reuseAnonymous });
     step = 'cgroup';
     j.begin(id, 'cgroup');
     const handle = ctx.engine.cgroups.create(project.name, id, ctx.engine.cgroups.resourcesOf(service));
@@ -99,12 +122,8 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
     }
     step = 'spec';
     const spec = ctx.engine.runtime.buildSpec({
-      project, serviceName, service, id, name, image, rootfs: merged, hostname, mounts,
+      project, serviceName, service, id, name, image, rootfs: merged, hostname, volumes,
       ...(netnsPath ? { netnsPath } : {}),
-      ...(o.command ? { oneOffCommand: o.command } : {}),
-      ...(o.entrypoint ? { entrypoint: o.entrypoint } : {}),
-      ...(o.env ? { env: o.env } : {}),
-      ...(o.interactive ? { interactive: true } : {}),
     });
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({
@@ -115,6 +134,9 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
       image: { id: image.id, config: image.config },
       restart: policyOf(service),
       health: healthConfigOf(service, image),
+      user: service.user ?? image.config.User,
+      workingDir: service.working_dir ?? image.config.WorkingDir,
+      env: envOf(service, image),
     } satisfies Meta));
   } catch (e) {
     ctx.emit({ type: 'container', action: 'error', name, service: serviceName, id, detail: e instanceof Error ? e.message : String(e) });
@@ -150,6 +172,9 @@ export interface Meta {
   image?: { id: string; config: ImageInfo['config'] };
   restart?: RestartPolicy;
   health?: HealthConfig;
+  user?: string;
+  workingDir?: string;
+  env?: string[];
 }
 
 export function readMeta(id: string): Meta {
@@ -275,6 +300,7 @@ const UNDO: Record<Step, Undo> = {
   async attach(ctx, c) { await ctx.engine.net.detach(c.id); },
   async netns(ctx, c) { await ctx.engine.net.removeNetns(c.id); },
   async cgroup(ctx, c) { await ctx.engine.cgroups.remove(ctx.project, c.id, c.cgroup); },
+  async volumes(ctx, c) { for (const v of c.anonymousVolumes ?? []) await ctx.engine.volumes.remove(v); },
   async rootfs(ctx, c) { await ctx.engine.rootfs.unmount(paths.container(c.id)); },
   dir(_ctx, c) { rmSync(paths.container(c.id), { recursive: true, force: true }); },
 };

@@ -35,13 +35,14 @@ export interface RootfsPort {
   unmount(containerDir: string): Promise<void>;
 }
 
-/** A mount the container gets, with volumes already resolved to host paths. */
-export interface ResolvedMount {
-  type: 'bind' | 'volume' | 'tmpfs';
-  source?: string;
-  target: string;
-  readOnly: boolean;
-  tmpfsSize?: number;
+/** A service's volumes made ready on the host (executor/volume prepareVolumes). */
+export interface PreparedVolumes {
+  /** Compose volume key → host dir. */
+  volumes: Record<string, string>;
+  /** Container target → host dir. */
+  anonymousVolumes: Record<string, string>;
+  /** Container target → anonymous volume name. */
+  anonymousNames: Record<string, string>;
 }
 
 export interface SpecRequest {
@@ -53,14 +54,8 @@ export interface SpecRequest {
   image: ImageInfo;
   rootfs: string;
   hostname: string;
-  mounts: ResolvedMount[];
+  volumes: PreparedVolumes;
   netnsPath?: string;
-  /** `service:x` / `container:x` namespaces resolved to paths under $TSCOMPOSE_RUN or /proc. */
-  oneOffCommand?: string[];
-  env?: Record<string, string>;
-  entrypoint?: string[];
-  /** tty / stdin for `run`. */
-  interactive?: boolean;
 }
 
 export interface Launched {
@@ -72,12 +67,13 @@ export interface ExecRequest {
   pid: number;
   cgroupProcs: string[];
   argv: string[];
-  env?: Record<string, string>;
+  env?: string[];
   user?: string;
   cwd?: string;
   tty?: boolean;
   /** 'inherit' for `exec`, 'pipe' for healthchecks (output is returned). */
-  stdio: 'inherit' | 'pipe';
+  stdio: 'inherit' | 'pipe' | 'ignore';
+  name?: string;
   signal?: AbortSignal;
   detach?: boolean;
 }
@@ -96,6 +92,7 @@ export interface RuntimePort {
   waitExit(containerDir: string, signal?: AbortSignal): Promise<ExitInfo>;
   execIn(o: ExecRequest): Promise<ExecResult>;
   kill(pid: number, signal: string | number): void;
+  /** Deletes what launch wrote in the container dir (used before the dir itself goes). */
 }
 
 export interface CgroupStats {
@@ -144,11 +141,17 @@ export interface NetPort {
   unpublish(id: string): Promise<void>;
   /** /etc/hosts, /etc/hostname, /etc/resolv.conf for the init layer. */
   initFiles(project: Project, serviceName: string, c: AttachTarget): Record<string, string>;
+  /** The embedded DNS server for our networks, hosted by the supervisor. */
+  startDns(): Promise<{ close(): Promise<void> }>;
 }
 
 export interface VolumePort {
-  /** Creates the named volume if missing; returns the host path of its data. */
-  ensure(name: string, v: Volume | undefined): Promise<string>;
+  /** Creates the named volume if missing (createVolume ops); returns the host path of its data. */
+  ensure(name: string, v: Volume | undefined, project: string): Promise<string>;
+  /** Named, anonymous and bind volumes of a service, seeded from the mounted rootfs. */
+  prepare(o: { project: Project; service: Service; rootfs: string; imageVolumes: string[]; reuseAnonymous: Record<string, string> }): Promise<PreparedVolumes>;
+  /** A fresh anonymous volume name (journaled before the volume exists). */
+  anonymousName(): string;
   /** Idempotent. */
   remove(name: string): Promise<void>;
 }

@@ -48,26 +48,35 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
     s.files = project.files;
     s.serviceDeps = Object.fromEntries(Object.entries(project.services).map(([n, sv]) => [n, Object.keys(sv.depends_on ?? {}).sort()]));
   });
+  for (const w of plan.warnings ?? []) o.onWarning?.(w);
   const ops = plan.operations;
-  const startsLater = new Set(ops.filter((op) => op.type === 'start').map((op) => `${op.service}#${op.number ?? ''}`));
-  const started = new Map<string, Promise<void>>(); // service → its deps awaited
-  const waitDepsOnce = (service: string) => {
-    let p = started.get(service);
-    if (!p) started.set(service, (p = waitDependencies(ctx, project, service, sup, o)));
-    return p;
+  // Plans from the planner start containers with separate `start` ops; hand-made ones may not.
+  const startOps = new Set(ops.filter((op) => op.type === 'start').map((op) => `${op.service}#${op.number ?? 1}`));
+  const waitOf = (op: PlanOp): WaitFor[] => {
+    if (o.noDeps) return [];
+    if (op.waitFor) return op.waitFor;
+    const deps = (op.service && project.services[op.service]?.depends_on) || {};
+    return Object.entries(deps).map(([service, d]) => ({ service, condition: d.condition, required: d.required }));
+  };
+  const start = async (op: PlanOp, c: ContainerRecord) => {
+    await waitDependencies(ctx, op.service ?? c.service, waitOf(op), sup, o);
+    sup.track(await startContainer(ctx, c));
   };
   await walkGraph(ops, async (op: PlanOp) => {
     const svc = op.service;
     switch (op.type) {
-      case 'createNetwork':
-        if (op.resource) await ensureNetwork(ctx, project, op.resource);
+      case 'createNetwork': {
+        const key = op.key ?? op.resource;
+        if (key && project.networks[key]) await ensureNetwork(ctx, project, key);
         return;
+      }
       case 'createVolume': {
-        const key = op.resource;
+        const key = op.key ?? op.resource;
         const decl = key ? project.volumes[key] : undefined;
         if (!key || !decl) return;
         if (!ctx.journal.state.volumes[key]) ctx.journal.update((s) => { s.volumes[key] = { key, name: decl.name, external: decl.external ?? false }; });
-        await ctx.engine.volumes.ensure(decl.name, decl);
+        ctx.emit({ type: 'volume', action: 'volume-create', name: decl.name });
+        await ctx.engine.volumes.ensure(decl.name, decl, project.name);
         return;
       }
       case 'create':
@@ -78,29 +87,30 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
           const old = find(ctx, op);
           if (old) {
             number = op.number ?? old.number;
+            sup.untrack(old.id);
             await stopContainer(ctx, old, {});
             await removeContainer(ctx, old);
           }
         }
-        const rec = await createContainer(ctx, project, svc, number, { configHash: o.hashOf(svc) });
-        if (o.noStart || startsLater.has(`${svc}#${op.number ?? ''}`) || startsLater.has(`${svc}#`)) return;
-        if (!o.noDeps) await waitDepsOnce(svc);
-        sup.track(await startContainer(ctx, rec));
+        const rec = await createContainer(ctx, project, svc, number, { configHash: op.configHash ?? o.hashOf(svc) });
+        if (o.noStart || startOps.has(`${svc}#${number}`)) return;
+        await start(op, rec);
+        return;
+      }
+      case 'keep': {
+        const c = find(ctx, op);
+        if (c?.steps.includes('launch') && c.pid) sup.track(c);
         return;
       }
       case 'start':
-      case 'keep': {
+      case 'restart': {
         const c = find(ctx, op);
-        if (!c) return;
-        if (op.type === 'keep') {
-          if (c.steps.includes('launch') && c.pid) sup.track(c);
-          if (c.desired !== 'running' || o.noStart) return;
-          if (containerStatus(c, { proc: ctx.proc, readExit: () => undefined }) === 'running') return;
-          // kept but not running (stopped, or exited): `up` starts it again, as compose does.
+        if (!c || o.noStart) return;
+        if (op.type === 'restart') {
+          ctx.journal.patchContainer(c.id, { desired: 'stopped' });
+          await stopContainer(ctx, c, {});
         }
-        if (o.noStart) return;
-        if (!o.noDeps && svc) await waitDepsOnce(svc);
-        sup.track(await startContainer(ctx, c));
+        await start(op, ctx.journal.container(c.id) ?? c);
         return;
       }
       case 'stop': {
@@ -111,21 +121,28 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
       case 'remove': {
         const c = find(ctx, op);
         if (!c) return;
-        await stopContainer(ctx, c, {});
         sup.untrack(c.id);
+        await stopContainer(ctx, c, {});
         await removeContainer(ctx, c);
         return;
       }
+      case 'removeNetwork':
+      case 'removeVolume':
+        return; // `down` removes these from the journal (down.ts)
       default:
         o.onWarning?.(`Skipping unknown plan operation "${op.type}" (${op.id})`);
     }
   }, { concurrency: o.concurrency ?? 8, ...(o.signal ? { signal: o.signal } : {}) });
 }
 
+type WaitFor = NonNullable<PlanOp['waitFor']>[number];
+
+/** The container an op acts on: by id, else by name, else the service's replica number (after a recreate). */
 function find(ctx: Ctx, op: PlanOp): ContainerRecord | undefined {
   const all = Object.values(ctx.journal.state.containers);
-  if (op.container) return all.find((c) => c.id === op.container || c.name === op.container);
-  return all.find((c) => c.service === op.service && c.number === (op.number ?? 1) && !c.oneOff);
+  return (op.containerId ? all.find((c) => c.id === op.containerId) : undefined)
+    ?? (op.resource ? all.find((c) => c.name === op.resource && !c.oneOff) : undefined)
+    ?? all.find((c) => c.service === op.service && c.number === (op.number ?? 1) && !c.oneOff);
 }
 
 /** What the dependency's containers are doing now, as depends.ts reads it. */
@@ -143,11 +160,11 @@ export function depContainers(ctx: Ctx, service: string, sup: Supervisor): DepCo
     });
 }
 
-export async function waitDependencies(ctx: Ctx, project: Project, service: string, sup: Supervisor, o: UpOptions): Promise<void> {
-  const deps = project.services[service]?.depends_on ?? {};
+export async function waitDependencies(ctx: Ctx, service: string, waits: WaitFor[], sup: Supervisor, o: UpOptions): Promise<void> {
   const clock = ctx.engine.clock;
   const started = clock.now();
-  await Promise.all(Object.entries(deps).map(async ([dep, d]) => {
+  await Promise.all(waits.map(async (d) => {
+    const dep = d.service;
     let announced = false;
     let lastDetail = '';
     for (;;) {

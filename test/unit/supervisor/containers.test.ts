@@ -15,10 +15,10 @@ after(() => env.cleanup());
 
 let n = 0;
 const stack = (name: string) => project(name, {
-  web: service({ ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }], volumes: [{ type: 'volume', source: 'data', target: '/data' }] }),
+  web: service({ ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }], volumes: [{ type: 'volume', source: 'data', target: '/data' }, { type: 'volume', target: '/anon' }] }),
 }, { volumes: { data: { name: `${name}_data` } } });
 
-const STEPS_IN_ORDER = ['images.ensure', 'volumes.ensure', 'rootfs.mount', 'cgroups.create', 'net.createNetns', 'net.ensureNetwork', 'net.attach', 'net.publish', 'runtime.buildSpec', 'runtime.launch'];
+const STEPS_IN_ORDER = ['images.ensure', 'rootfs.mount', 'volumes.ensure', 'cgroups.create', 'net.createNetns', 'net.ensureNetwork', 'net.attach', 'net.publish', 'runtime.buildSpec', 'runtime.launch'];
 
 for (const op of STEPS_IN_ORDER) {
   for (const after of [false, true]) {
@@ -46,12 +46,13 @@ test('create journals every step before the object, and remove undoes them newes
   const fake = new FakeEngine();
   const ctx = fakeCtx(name, fake);
   const c = await startContainer(ctx, await createContainer(ctx, stack(name), 'web', 1, { configHash: 'h' }));
-  assert.deepEqual(ctx.journal.container(c.id)?.steps, ['dir', 'rootfs', 'cgroup', 'netns', 'attach', 'publish', 'launch']);
+  assert.deepEqual(ctx.journal.container(c.id)?.steps, ['dir', 'rootfs', 'volumes', 'cgroup', 'netns', 'attach', 'publish', 'launch']);
   assert.deepEqual(ctx.journal.container(c.id)?.published, ['0.0.0.0:8080->80/tcp']);
   fake.calls.length = 0;
   await removeContainer(ctx, ctx.journal.container(c.id)!);
   const undo = fake.calls.filter((x) => /remove|unmount|detach|unpublish|kill/.test(x)).map((x) => x.split(' ')[0]);
-  assert.deepEqual(undo, ['runtime.kill', 'cgroups.killAll', 'net.unpublish', 'net.detach', 'net.removeNetns', 'cgroups.remove', 'rootfs.unmount']);
+  assert.deepEqual(undo, ['runtime.kill', 'cgroups.killAll', 'net.unpublish', 'net.detach', 'net.removeNetns', 'cgroups.remove', 'volumes.remove', 'rootfs.unmount']);
+  assert.deepEqual([...fake.live].filter((x) => x.startsWith('volume')), [`volume ${name}_data`], 'the named volume stays, the anonymous one went');
   assert.equal(ctx.journal.container(c.id), undefined);
 });
 

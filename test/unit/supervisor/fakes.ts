@@ -129,6 +129,24 @@ export class FakeEngine {
       images: { ensure: async (ref) => { this.call('images.ensure'); return { ...image, ref }; } },
       volumes: {
         ensure: async (name) => { this.call('volumes.ensure', `volume ${name}`); return `/vol/${name}`; },
+        anonymousName: () => `anon${this.nextPid++}`,
+        prepare: async (o) => {
+          const out = { volumes: {} as Record<string, string>, anonymousVolumes: {} as Record<string, string>, anonymousNames: {} as Record<string, string> };
+          this.calls.push('volumes.prepare');
+          for (const v of o.service.volumes ?? []) {
+            if (v.type !== 'volume') continue;
+            if (v.source) {
+              const name = o.project.volumes[v.source]?.name ?? v.source;
+              this.call('volumes.ensure', `volume ${name}`);
+              out.volumes[v.source] = `/vol/${name}`;
+            } else {
+              const name = o.reuseAnonymous[v.target]!;
+              this.call('volumes.ensure', `volume ${name}`);
+              out.anonymousNames[v.target] = name;
+            }
+          }
+          return out;
+        },
         remove: async (name) => { this.drop('volumes.remove', `volume ${name}`); },
       },
       rootfs: {
@@ -162,6 +180,7 @@ export class FakeEngine {
         publish: async (id, ports) => { this.call('net.publish', `publish ${id}`); return ports.map((p) => `0.0.0.0:${p.published}->${p.target}/tcp`); },
         unpublish: async (id) => { this.drop('net.unpublish', `publish ${id}`); },
         initFiles: (_p, _s, c) => ({ '/etc/hostname': c.hostname + '\n' }),
+        startDns: async () => ({ close: async () => {} }),
       },
       runtime: {
         buildSpec: (req) => { this.call('runtime.buildSpec'); return { service: req.serviceName, id: req.id }; },
