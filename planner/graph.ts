@@ -22,6 +22,8 @@ export interface DepEdge {
   restart: boolean;
   /** The first key path that created this edge (for messages). */
   keyPath: string;
+  /** Where the short form put it (`depends_on[0]`), tried when keyPath has no origin. */
+  shortKeyPath?: string;
 }
 
 /** A reference to a container outside the project (`network_mode: container:x`, `volumes_from: [container:x]`). */
@@ -49,8 +51,10 @@ function rawEdges(name: string, s: Service): { edges: DepEdge[]; external: Exter
   const edges: DepEdge[] = [];
   const external: ExternalRef[] = [];
   const base = `services.${name}`;
+  let i = 0;
   for (const [dep, d] of Object.entries(s.depends_on ?? {})) {
-    edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, keyPath: `${base}.depends_on.${dep}` });
+    // Normalization keeps the list order of the short form, so the index finds `depends_on[i]`.
+    edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, keyPath: `${base}.depends_on.${dep}`, shortKeyPath: `${base}.depends_on[${i++}]` });
   }
   (s.links ?? []).forEach((l, i) => {
     // `service` or `service:alias`
@@ -117,7 +121,7 @@ export function buildServiceGraph(project: Project): ServiceGraph {
         if (disabled && !e.required) continue;
         problems.push({
           keyPath: e.keyPath,
-          origin: originOf(project, e.keyPath),
+          origin: edgeOrigin(project, e),
           message: disabled
             ? `service "${name}" depends on service "${e.dep}", which is disabled by its profiles`
             : `service "${name}" depends on undefined service "${e.dep}"`,
@@ -137,6 +141,10 @@ export function buildServiceGraph(project: Project): ServiceGraph {
 
   const order = topoOrder(services, deps, project);
   return { services, deps, dependents, order, external };
+}
+
+function edgeOrigin(project: Project, e: DepEdge): ReturnType<typeof originOf> {
+  return project.origins.get(e.keyPath) ?? (e.shortKeyPath ? project.origins.get(e.shortKeyPath) : undefined) ?? originOf(project, e.keyPath);
 }
 
 function cmp(a: string, b: string): number {
@@ -186,7 +194,7 @@ function cycleError(path: string[], back: string, deps: Map<string, DepEdge[]>, 
   const keyPath = edge?.keyPath ?? `services.${first}`;
   return StackFileError.one({
     keyPath,
-    origin: originOf(project, keyPath),
+    origin: edge ? edgeOrigin(project, edge) : originOf(project, keyPath),
     message: `dependency cycle: ${cycle.join(' → ')}`,
   });
 }

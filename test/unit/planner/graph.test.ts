@@ -120,3 +120,11 @@ test('a deep chain does not overflow the stack', () => {
   assert.equal(g.order[0], 's0');
   assert.equal(g.order[19_999], 's19999');
 });
+
+test('a short-form depends_on entry is located by its list position', () => {
+  const p = project({ web: { depends_on: ['db', 'ghost'] }, db: {} });
+  p.origins.delete('services.web.depends_on.ghost');
+  p.origins.set('services.web.depends_on[1]', { file: 'compose.yaml', line: 4, col: 20 });
+  const e = stackError(() => buildServiceGraph(p));
+  assert.equal(e.message, 'compose.yaml:4:20: services.web.depends_on.ghost: service "web" depends on undefined service "ghost"');
+});
