@@ -6,6 +6,7 @@ import { register as config } from './commands/config.ts';
 import { register as pull } from './commands/pull.ts';
 import { register as images } from './commands/images.ts';
 import { register as image } from './commands/image.ts';
+import { register as network } from './commands/network.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
@@ -13,4 +14,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   pull,
   images,
   image,
+  network,
 ];
