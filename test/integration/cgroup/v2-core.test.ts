@@ -1,0 +1,70 @@
+// The v2 driver on this machine's real unified hierarchy. It carries no controllers here
+// (FACTS.md), so what is tested for real is the cgroup core the v2 driver relies on:
+// cgroup.procs, cgroup.freeze + cgroup.events, cgroup.kill and removal. Controller files are
+// covered against a fake tree in test/unit/cgroup/v2-driver.test.ts.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
+import { detectCgroupDriver, type CgroupDriver, type CgroupHandle } from '../../../executor/cgroup/driver.ts';
+import { readPids, waitFor } from '../../../executor/cgroup/files.ts';
+import { detectLayout } from '../../../executor/cgroup/detect.ts';
+
+const env = testEnv('cgv2');
+const UNIFIED = '/sys/fs/cgroup/unified';
+const layout = detectLayout(UNIFIED);
+const usable = process.getuid?.() === 0 && !layout.fake && layout.mode === 'v2' && existsSync(UNIFIED);
+const skip = usable ? false : 'needs root and a real cgroup2 mount at /sys/fs/cgroup/unified';
+const children: ChildProcess[] = [];
+let driver: CgroupDriver | undefined;
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (driver) await driver.removeProject(env.project).catch(() => undefined);
+  const left = [...leftovers(env.project), ...cgroupDirs().filter((d) => d.includes(env.project))];
+  env.cleanup();
+  assert.deepEqual(left, []);
+});
+
+async function place(h: CgroupHandle, body: string): Promise<ChildProcess> {
+  const c = spawn('sh', ['-c', `set -e; for f; do echo $$ > "$f"; done; set +e; ${body}`, 'sh', ...driver!.procsFiles(h)], { stdio: 'ignore' });
+  children.push(c);
+  assert.ok(await waitFor(() => readPids(h.dirs.unified!).includes(c.pid!), 3000), 'placed');
+  return c;
+}
+
+test('the unified hierarchy gets the v2 driver, and a container cgroup holds a process', { skip }, async () => {
+  driver = detectCgroupDriver(UNIFIED);
+  assert.equal(driver.mode, 'v2');
+  const h = driver.create(env.project, 'core', {});
+  assert.equal(h.dirs.unified, join(UNIFIED, 'tscompose', env.project, 'core'));
+  const c = await place(h, 'sleep 30');
+  assert.match(readFileSync(join(h.dirs.unified!, 'cgroup.events'), 'utf8'), /populated 1/);
+
+  await driver.freeze(h);
+  assert.match(readFileSync(join(h.dirs.unified!, 'cgroup.events'), 'utf8'), /frozen 1/);
+  assert.equal(readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1]?.[0], 'S', 'a frozen task sleeps in the freezer');
+  await driver.thaw(h);
+  assert.match(readFileSync(join(h.dirs.unified!, 'cgroup.events'), 'utf8'), /frozen 0/);
+
+  await driver.killAll(h);
+  assert.deepEqual(readPids(h.dirs.unified!), []);
+  await driver.remove(h);
+  assert.equal(existsSync(h.dirs.unified!), false);
+});
+
+test('cgroup.kill ends a forking process tree in one write', { skip }, async () => {
+  driver = detectCgroupDriver(UNIFIED);
+  const h = driver.create(env.project, 'tree', {});
+  await place(h, 'for i in 1 2 3 4 5; do sleep 30 & done; wait');
+  await waitFor(() => readPids(h.dirs.unified!).length >= 6, 2000);
+  assert.ok(readPids(h.dirs.unified!).length >= 6);
+  const t0 = Date.now();
+  await driver.killAll(h);
+  assert.ok(Date.now() - t0 < 2000);
+  assert.deepEqual(readPids(h.dirs.unified!), []);
+  await driver.removeProject(env.project);
+  assert.deepEqual(cgroupDirs().filter((d) => d.includes(env.project)), []);
+});
