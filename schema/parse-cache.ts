@@ -4,7 +4,7 @@
 // ~/.cache/tscompose/parse, tests and library callers go without. Keyed by the sha256 of the
 // file text and the cache format version, so an edited file is simply a miss.
 import { createHash } from 'node:crypto';
-import type { Origin } from './errors.ts';
+import { OriginMap } from './origins.ts';
 import { Tagged } from './yaml-tree.ts';
 import type { ParsedFile, Tree } from './yaml-tree.ts';
 
@@ -21,8 +21,7 @@ export function cacheKey(text: string): string {
 }
 
 export function encodeParsed(p: ParsedFile): string {
-  const origins: (string | number)[] = [];
-  for (const [k, o] of p.origins) origins.push(k, o.line, o.col);
+  const origins = p.origins.flat();
   const tree = p.tagged ? encodeTags(p.tree) : p.tree;
   return JSON.stringify({ v: VERSION, tagged: p.tagged, tree, origins });
 }
@@ -35,9 +34,9 @@ export function decodeParsed(s: string, file: string): ParsedFile | undefined {
     return undefined;
   }
   if (raw.v !== VERSION || !Array.isArray(raw.origins)) return undefined;
-  const origins = new Map<string, Origin>();
+  const origins = new OriginMap(file);
   const o = raw.origins;
-  for (let i = 0; i + 2 < o.length; i += 3) origins.set(o[i] as string, { file, line: o[i + 1] as number, col: o[i + 2] as number });
+  for (let i = 0; i + 2 < o.length; i += 3) origins.addLineCol(o[i] as string, o[i + 1] as number, o[i + 2] as number);
   return { file, tree: raw.tagged ? (decodeTags(raw.tree) as Tree) : raw.tree, origins, tagged: raw.tagged };
 }
 

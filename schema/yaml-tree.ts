@@ -7,6 +7,7 @@
 import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml';
 import type { Node as YNode, Document } from 'yaml';
 import type { Origin, StackFileProblem } from './errors.ts';
+import { OriginMap } from './origins.ts';
 
 /** `!reset` / `!override` from a stack file: tells the multi-file merge what to do with this value. */
 export class Tagged {
@@ -23,7 +24,7 @@ export type Tree = Record<string, unknown>;
 export interface ParsedFile {
   file: string;
   tree: Tree;
-  origins: Map<string, Origin>;
+  origins: OriginMap;
   /** Whether any `!reset` / `!override` appears (lets later stages skip looking for them). */
   tagged: boolean;
 }
@@ -48,7 +49,7 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
       problems: doc.errors.map((e) => ({ message: firstLine(e.message), keyPath: '', origin: at(e.pos[0]) })),
     };
   }
-  const origins = new Map<string, Origin>();
+  const origins = new OriginMap(file, (offset) => lc.linePos(offset));
   const problems: StackFileProblem[] = [];
   const anchors = new Map<string, YNode>();
   let tagged = false;
@@ -79,7 +80,7 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
       n.items.forEach((item, i) => {
         const p = childPath(path, i);
         const r = (item as YNode | null)?.range;
-        if (r) origins.set(p, at(r[0]));
+        if (r) origins.addOffset(p, r[0]);
         out.push(walk(item, p));
       });
       return out;
@@ -106,7 +107,7 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
           problems.push({ message: `duplicate key "${keyText}"`, keyPath: p, ...(k?.range ? { origin: at(k.range[0]) } : {}) });
           continue;
         }
-        if (k?.range) origins.set(p, at(k.range[0]));
+        if (k?.range) origins.addOffset(p, k.range[0]);
         out[keyText] = walk(pair.value, p);
       }
       if (merged.length === 0) return out;
