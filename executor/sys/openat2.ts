@@ -2,7 +2,6 @@
 // and absolute symlinks inside a container's rootfs stay inside it — the kernel does the walk,
 // with no window between our check and our use. glibc 2.36 has no wrapper, so we go through
 // syscall(2). Watch mode writes the developer's files into containers with it.
-import { closeSync } from 'node:fs';
 import { libc, lastErrno } from './libc.ts';
 import { SysError } from '../../schema/errors.ts';
 
@@ -22,6 +21,7 @@ export const RESOLVE_IN_ROOT = 0x10;
 
 const syscallFn = libc.func('long syscall(long number, ...)');
 const openFn = libc.func('int open(const char *path, int flags, ...)');
+const closeFn = libc.func('int close(int fd)');
 
 /** open(2) a directory as an O_PATH handle: the anchor for openat2 walks. */
 export function openRoot(path: string): number {
@@ -45,6 +45,10 @@ export function openat2(rootFd: number, path: string, flags: number, resolve: nu
   return fd;
 }
 
+/**
+ * close(2) through libc: fds from openat2 were not opened by Node's fs, and on a worker thread
+ * Node warns for every such fd that fs.closeSync closes.
+ */
 export function closeFd(fd: number): void {
-  try { closeSync(fd); } catch { /* already closed: nothing to release */ }
+  closeFn(fd);
 }

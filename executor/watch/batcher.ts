@@ -18,8 +18,15 @@ export const realClock: Clock = {
 };
 
 export interface BatcherOptions {
-  /** Quiet time that closes a batch. Small: it is added to every edit's latency. */
+  /** Quiet time that closes a batch of a few paths. Small: it is added to every edit's latency. */
   quietMs: number;
+  /**
+   * Quiet time once a batch holds `burstSize` paths or more: a checkout or a build writing many
+   * files has gaps longer than a single save's quiet time, and it should still be ONE batch.
+   * Default: quietMs (no burst mode).
+   */
+  burstQuietMs?: number;
+  burstSize?: number;
   /** Longest a batch stays open while events keep coming. */
   maxWaitMs: number;
   clock?: Clock;
@@ -29,6 +36,8 @@ export type BatchRunner<E> = (key: string, batch: Map<string, E>) => Promise<voi
 
 interface KeyState<E> {
   pending: Map<string, E>;
+  /** Longest quiet time asked for by an entry of the pending batch. */
+  quiet: number;
   firstAt: number;
   lastAt: number;
   timer: unknown;
@@ -45,21 +54,27 @@ export class Batcher<E> {
 
   constructor(opts: BatcherOptions, run: BatchRunner<E>, merge: (prev: E | undefined, next: E) => E,
     onError: (key: string, e: unknown) => void = () => {}) {
-    this.#opts = { clock: realClock, ...opts };
+    this.#opts = { clock: realClock, burstQuietMs: opts.quietMs, burstSize: 16, ...opts };
     this.#run = run;
     this.#merge = merge;
     this.#onError = onError;
   }
 
-  add(key: string, path: string, entry: E): void {
+  /**
+   * Adds an event. `quietMs` overrides the default quiet time for the batch it joins (the longest
+   * asked for wins): a sync-only change can go out after a few ms, while a change that restarts a
+   * service is worth waiting for, since a second restart costs far more than the wait.
+   */
+  add(key: string, path: string, entry: E, quietMs?: number): void {
     if (this.#closed) return;
     const now = this.#opts.clock.now();
     let st = this.#keys.get(key);
     if (!st) {
-      st = { pending: new Map(), firstAt: now, lastAt: now, timer: undefined, running: undefined };
+      st = { pending: new Map(), quiet: 0, firstAt: now, lastAt: now, timer: undefined, running: undefined };
       this.#keys.set(key, st);
     }
-    if (st.pending.size === 0) st.firstAt = now;
+    if (st.pending.size === 0) { st.firstAt = now; st.quiet = 0; }
+    st.quiet = Math.max(st.quiet, quietMs ?? this.#opts.quietMs);
     st.lastAt = now;
     st.pending.set(path, this.#merge(st.pending.get(path), entry));
     if (!st.running) this.#arm(key, st);
@@ -91,10 +106,11 @@ export class Batcher<E> {
   }
 
   #arm(key: string, st: KeyState<E>): void {
-    const { clock, quietMs, maxWaitMs } = this.#opts;
+    const { clock, quietMs, maxWaitMs, burstQuietMs, burstSize } = this.#opts;
     if (st.timer !== undefined) clock.clearTimeout(st.timer);
     const now = clock.now();
-    const due = Math.min(st.lastAt + quietMs, st.firstAt + maxWaitMs);
+    const quiet = st.pending.size >= burstSize ? Math.max(burstQuietMs, st.quiet) : (st.quiet || quietMs);
+    const due = Math.min(st.lastAt + quiet, st.firstAt + maxWaitMs);
     st.timer = clock.setTimeout(() => this.#fire(key, st), Math.max(0, due - now));
   }
 

@@ -11,14 +11,19 @@ import type { ContainerView, WatchActions } from './actions.ts';
 import { Batcher, type Clock } from './batcher.ts';
 import { compileRules, isSyncAction, type CompiledRule, type CompileOptions } from './rules.ts';
 import { resolveTarget } from './target-resolution.ts';
-import { syncInto, type SyncOp } from './sync.ts';
+import type { SyncOp } from './sync.ts';
+import { inlineSync, startSyncWorker, type SyncRunner, type WorkerSync } from './sync-worker.ts';
 import { chokidarWatcher, type FileEvent, type PathWatcher, type WatcherFactory } from './watcher.ts';
 import { formatEvent, type WatchEvent } from './events.ts';
 
 export interface WatchOptions {
-  /** Quiet time that closes a batch (default 20 ms: the whole budget of a single edit is ~50 ms). */
+  /** Quiet time that closes a batch of sync-only changes (default 5 ms: a single edit's budget is ~50 ms). */
   quietMs?: number;
-  /** Longest a batch stays open under a steady stream of events (default 1000 ms). */
+  /** Quiet time when the batch restarts, execs or rebuilds: worth waiting, a second restart costs more (default 100 ms). */
+  restartQuietMs?: number;
+  /** Quiet time once a batch holds 16 paths or more, so a checkout is one batch (default 200 ms). */
+  burstQuietMs?: number;
+  /** Longest a batch stays open under a steady stream of events (default 3000 ms). */
   maxWaitMs?: number;
   clock?: Clock;
   /** Files whose change means "reload the stack"; default: the project's -f files, .env and env_files. */
@@ -27,6 +32,8 @@ export interface WatchOptions {
   compile?: CompileOptions;
   /** Structured events, in addition to the log lines (for --json output). */
   onEvent?: (e: WatchEvent) => void;
+  /** Where file copies run: a worker thread (default, keeps the event loop free) or inline. */
+  syncIn?: 'worker' | 'inline';
 }
 
 export interface WatchSession {
@@ -46,7 +53,6 @@ export interface WatchSession {
 
 interface Entry { rules: Set<CompiledRule>; recursive: boolean }
 const STACK_KEY = '\0stack';
-const CHUNK = 512;
 
 /** The stack files a project was loaded from, plus .env and every service's env_file. */
 export function stackFilesOf(project: Project): string[] {
@@ -81,13 +87,18 @@ class Session implements WatchSession {
   readonly #locks = new Map<string, Promise<void>>();
   /** Paths synced during this session, per service, with the rule that synced them. */
   readonly #touched = new Map<string, Map<string, CompiledRule>>();
+  readonly #worker: WorkerSync | undefined;
+  readonly #syncRun: SyncRunner;
 
   constructor(actions: WatchActions, opts: WatchOptions) {
     this.#actions = actions;
     this.#opts = opts;
     this.#factory = opts.watcher ?? chokidarWatcher;
+    this.#worker = opts.syncIn === 'inline' ? undefined : startSyncWorker();
+    this.#syncRun = this.#worker?.run ?? inlineSync;
     this.#batcher = new Batcher<Entry>(
-      { quietMs: opts.quietMs ?? 20, maxWaitMs: opts.maxWaitMs ?? 1000, ...(opts.clock ? { clock: opts.clock } : {}) },
+      { quietMs: opts.quietMs ?? 5, burstQuietMs: opts.burstQuietMs ?? 200, maxWaitMs: opts.maxWaitMs ?? 3000,
+        ...(opts.clock ? { clock: opts.clock } : {}) },
       (key, batch) => (key === STACK_KEY ? this.#reload() : this.#locked(key, () => this.#runBatch(key, batch))),
       (prev, next) => {
         if (!prev) return next;
@@ -131,6 +142,7 @@ class Session implements WatchSession {
     this.#batcher.close();
     await Promise.all([this.#files?.close(), this.#stack?.close()]);
     await Promise.all([...this.#locks.values()]);
+    await this.#worker?.close();
   }
 
   #watch(project: Project): void {
@@ -159,7 +171,8 @@ class Session implements WatchSession {
     const isDir = e.type === 'addDir' || e.type === 'unlinkDir';
     for (const r of this.#rules) {
       if (!r.covers(e.path) || !r.accepts(e.path, isDir)) continue;
-      this.#batcher.add(r.service, e.path, { rules: new Set([r]), recursive: e.type === 'addDir' });
+      const quiet = r.action === 'sync' ? undefined : (this.#opts.restartQuietMs ?? 100);
+      this.#batcher.add(r.service, e.path, { rules: new Set([r]), recursive: e.type === 'addDir' }, quiet);
     }
   }
 
@@ -258,13 +271,14 @@ class Session implements WatchSession {
       let cf = 0;
       let cd = 0;
       for (const [root, ops] of groups) {
-        for (let i = 0; i < ops.length; i += CHUNK) {
-          const res = syncInto(root, ops.slice(i, i + CHUNK), { uid: c.uid, gid: c.gid }, { onlyChanged: o.onlyChanged });
+        try {
+          const res = await this.#syncRun(root, ops, { uid: c.uid, gid: c.gid }, { onlyChanged: o.onlyChanged });
           cf += res.files + res.symlinks + res.dirs;
           cd += res.deleted;
           errors.push(...res.errors);
-          // Let logs and other services' timers run between chunks of a big checkout.
-          if (i + CHUNK < ops.length) await new Promise((r) => setImmediate(r));
+        } catch (e) {
+          // The whole root failed (it vanished, the container was removed meanwhile…).
+          errors.push(e instanceof TscError ? e : new TscError('WATCH_SYNC', `sync into ${root}: ${describe(e)}`, { cause: e }));
         }
         if (!sample && ops.length === 1) sample = ops[0]!.shown;
       }

@@ -228,7 +228,7 @@ class TargetRoot {
       fchownSync(fd, this.#owner.uid, this.#owner.gid);
       fchmodSync(fd, st.mode & 0o7777);
       futimesSync(fd, st.atime, st.mtime);
-      closeSync(fd);
+      closeFd(fd);
       ok = true;
       renameSync(at(pfd, tmp), at(pfd, name));
     } catch (e) {
@@ -251,7 +251,7 @@ class TargetRoot {
         if (n <= 0) return true;
         if (this.#buf.compare(other, 0, m, 0, n) !== 0) return false;
       }
-    } finally { closeSync(src); closeSync(fd); }
+    } finally { closeSync(src); closeFd(fd); }
   }
 
   /** Removes `name` in the dir `pfd`, recursively for a directory, never following a symlink. */

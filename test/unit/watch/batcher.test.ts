@@ -114,3 +114,35 @@ test('after close nothing more is delivered', async () => {
   assert.equal(batches.length, 0);
   assert.equal(clock.pending, 0);
 });
+
+test('once a batch is big, it waits for a longer quiet time, so a slow checkout with gaps stays one batch', async () => {
+  const clock = new FakeClock();
+  const batches: number[] = [];
+  const b = new Batcher<E>({ quietMs: 20, burstQuietMs: 200, burstSize: 16, maxWaitMs: 5000, clock }, async (_k, batch) => { batches.push(batch.size); }, sum);
+  for (let i = 0; i < 2000; i++) {
+    b.add('web', `/f${i}`, { n: 1 });
+    // Every 100 files the writer stalls 80 ms (a slow disk): longer than quietMs, shorter than burstQuietMs.
+    if (i % 100 === 99 && i < 1999) await clock.advance(80);
+  }
+  await clock.advance(199);
+  assert.deepEqual(batches, [], 'still inside the burst quiet time');
+  await clock.advance(1);
+  assert.deepEqual(batches, [2000]);
+  // A single save afterwards is back to the short quiet time.
+  b.add('web', '/single', { n: 1 });
+  await clock.advance(20);
+  assert.deepEqual(batches, [2000, 1]);
+});
+
+test('an entry asking for a longer quiet time holds the whole batch for it', async () => {
+  const { clock, batches, b } = setup({ quietMs: 5, maxWaitMs: 1000 });
+  b.add('web', '/synced-only', { n: 1 });
+  b.add('web', '/restarts', { n: 1 }, 100);
+  await clock.advance(99);
+  assert.equal(batches.length, 0);
+  await clock.advance(1);
+  assert.deepEqual(batches.map((x) => x.paths), [['/restarts', '/synced-only']]);
+  b.add('web', '/next', { n: 1 });
+  await clock.advance(5);
+  assert.equal(batches.length, 2, 'the next batch is back to the default quiet time');
+});
