@@ -17,7 +17,7 @@
 // Values are serialized with sorted keys; undefined and empty mappings (`environment: {}`,
 // `labels: {}`) count as absent, so a normalization that starts writing an empty default does
 // not recreate every container.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Project, Service } from '../schema/model.ts';
 import { TscError } from '../schema/errors.ts';
 
@@ -81,7 +81,8 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
   let text = HASH_VERSION;
   for (const [k, v] of hashedEntries(service)) text += `\n${k}=${v}`;
   if (opts.imageDigest) text += `\n@image_digest=${opts.imageDigest}`;
-  return `${HASH_VERSION}-${createHash('sha256').update(text).digest('hex')}`;
+  // crypto.hash is the one-shot form: no Hash object per service (this runs once per service per plan).
+  return `${HASH_VERSION}-${digest('sha256', text, 'hex')}`;
 }
 
 /**
@@ -97,7 +98,7 @@ export function configKeyHashes(service: Service, opts: HashOptions = {}): Recor
 }
 
 function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return digest('sha256', text, 'hex').slice(0, 16);
 }
 
 /** Keys whose hashes differ between two `configKeyHashes` maps, sorted; `image digest` for the digest. */

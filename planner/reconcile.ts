@@ -75,12 +75,12 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       : options.alwaysRecreateDeps ? 'force' : options.noRecreate ? 'never' : 'diverged';
     const forcedBy = isSelected.has(name) ? '--force-recreate' : '--always-recreate-deps';
 
-    const firstSet = new Set<string>();
+    // Shared by this service's first operations; operations are read-only once planned.
+    const first: string[] = [];
     const use = uses.get(name) as { networks: string[]; volumes: string[] };
-    for (const k of use.networks) { const id = networkOps.get(k); if (id) firstSet.add(id); }
-    for (const k of use.volumes) { const id = volumeOps.get(k); if (id) firstSet.add(id); }
-    for (const e of edges) for (const id of terminal.get(e.dep) ?? []) firstSet.add(id);
-    const first = [...firstSet];
+    for (const k of use.networks) { const id = networkOps.get(k); if (id) first.push(id); }
+    for (const k of use.volumes) { const id = volumeOps.get(k); if (id) first.push(id); }
+    appendUnique(first, edges, terminal);
     const waitFor: WaitFor[] = edges
       .filter((e) => e.kinds.includes('depends_on'))
       .map((e) => ({ service: e.dep, condition: e.condition, required: e.required }));
@@ -92,18 +92,23 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const keepers = existing.slice(0, replicas);
     const extra = existing.slice(replicas);
     const finals: string[] = [];
-    const started = (o: Operation): Operation => (waitFor.length ? { ...o, waitFor } : o);
+    const mk = (type: Operation['type'], resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[]): Operation => {
+      const o: Operation = { id: `${type}:${resource}`, type, kind: 'container', resource, service: name, number, cause, dependsOn };
+      if (containerId) o.containerId = containerId;
+      if (waitFor.length && (type === 'start' || type === 'restart')) o.waitFor = waitFor;
+      return o;
+    };
 
     // Scale down: highest numbers first, one after the other, so the survivors are always the lowest.
     let prev: string | undefined;
-    for (const c of [...extra].reverse()) {
-      const id = `remove:${c.name}`;
-      ops.push({ id, type: 'remove', kind: 'container', resource: c.name, service: name, number: c.number, containerId: c.id, cause: `scale down: ${existing.length} → ${replicas}`, dependsOn: prev ? [prev] : [] });
-      prev = id;
+    for (let i = extra.length - 1; i >= 0; i--) {
+      const c = extra[i] as ObservedContainer;
+      const o = mk('remove', c.name, c.number, c.id, `scale down: ${existing.length} → ${replicas}`, prev ? [prev] : []);
+      ops.push(o);
+      prev = o.id;
     }
 
     for (const c of keepers) {
-      const base = { kind: 'container' as const, resource: c.name, service: name, number: c.number, containerId: c.id };
       const diff = c.configHash === hash ? undefined : describeChange(c, s, options.imageDigests?.[name]);
       let recreateCause: string | undefined;
       if (policy === 'force') recreateCause = `forced (${forcedBy})`;
@@ -111,55 +116,72 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       else if (policy === 'diverged' && sharedRecreated) recreateCause = `shares ${sharedKinds(sharedRecreated)} of "${sharedRecreated.dep}", which is recreated`;
 
       if (recreateCause) {
-        const id = `recreate:${c.name}`;
-        ops.push({ ...base, id, type: 'recreate', configHash: hash, cause: recreateCause, dependsOn: first });
+        const r = mk('recreate', c.name, c.number, c.id, recreateCause, first);
+        r.configHash = hash;
+        ops.push(r);
         recreated.add(name);
         changed.add(name);
-        if (options.noStart) { finals.push(id); continue; }
-        const sid = `start:${c.name}`;
-        ops.push(started({ ...base, id: sid, type: 'start', cause: 'recreated', dependsOn: [id] }));
-        finals.push(sid);
+        if (options.noStart) { finals.push(r.id); continue; }
+        const st = mk('start', c.name, c.number, c.id, 'recreated', [r.id]);
+        ops.push(st);
+        finals.push(st.id);
         continue;
       }
       const note = diff ? `; ${diff}, not recreated (--no-recreate)` : '';
       const up = c.status === 'running' || c.status === 'paused';
       let op: Operation;
       if (!up && !options.noStart) {
-        op = started({ ...base, id: `start:${c.name}`, type: 'start', cause: `${c.status === 'created' ? 'created, never started' : c.status}${note}`, dependsOn: first });
+        op = mk('start', c.name, c.number, c.id, `${c.status === 'created' ? 'created, never started' : c.status}${note}`, first);
       } else if (up && restartBecause && !options.noStart) {
-        op = started({ ...base, id: `restart:${c.name}`, type: 'restart', cause: `dependency "${restartBecause.dep}" changed (depends_on.${restartBecause.dep}.restart: true)${note}`, dependsOn: first });
+        op = mk('restart', c.name, c.number, c.id, `dependency "${restartBecause.dep}" changed (depends_on.${restartBecause.dep}.restart: true)${note}`, first);
         changed.add(name);
       } else {
         const state = up ? (c.status === 'paused' ? 'up to date (paused)' : 'up to date') : `${c.status} (--no-start)`;
-        op = { ...base, id: `keep:${c.name}`, type: 'keep', cause: diff ? `${state.replace('up to date', 'running')}${note}` : state, dependsOn: first };
+        op = mk('keep', c.name, c.number, c.id, diff ? `${state.replace('up to date', 'running')}${note}` : state, first);
       }
       ops.push(op);
       finals.push(op.id);
     }
 
     // Scale up with the smallest numbers no existing container of the service uses.
-    const used = new Set(existing.map((c) => c.number));
+    const used = new Set<number>();
+    for (const c of existing) used.add(c.number);
     let n = 1;
     for (let i = keepers.length; i < replicas; i++) {
       while (used.has(n)) n++;
       used.add(n);
       const cname = containerName(project, name, s, n);
-      const base = { kind: 'container' as const, resource: cname, service: name, number: n };
-      const cause = existing.length ? `scale up: ${keepers.length} → ${replicas}` : 'new service';
-      const id = `create:${cname}`;
-      ops.push({ ...base, id, type: 'create', configHash: hash, cause, dependsOn: first });
-      if (options.noStart) { finals.push(id); continue; }
-      const sid = `start:${cname}`;
-      ops.push(started({ ...base, id: sid, type: 'start', cause: 'new container', dependsOn: [id] }));
-      finals.push(sid);
+      const cr = mk('create', cname, n, undefined, existing.length ? `scale up: ${keepers.length} → ${replicas}` : 'new service', first);
+      cr.configHash = hash;
+      ops.push(cr);
+      if (options.noStart) { finals.push(cr.id); continue; }
+      const st = mk('start', cname, n, undefined, 'new container', [cr.id]);
+      ops.push(st);
+      finals.push(st.id);
     }
 
     // A service with no containers (scale 0) passes its own dependencies through, so its dependents
     // still start after them.
-    terminal.set(name, finals.length ? finals : [...new Set(edges.flatMap((e) => terminal.get(e.dep) ?? []))]);
+    if (!finals.length) appendUnique(finals, edges, terminal);
+    terminal.set(name, finals);
   }
 
   return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => inPlan.has(x.service)) };
+}
+
+/**
+ * Appends the terminal ids of each dependency, once each. Two dependencies share ids only through
+ * services scaled to zero; lists are usually a few ids, where a scan beats building a Set.
+ */
+function appendUnique(list: string[], edges: DepEdge[], terminal: Map<string, string[]>): void {
+  let total = list.length;
+  for (const e of edges) total += terminal.get(e.dep)?.length ?? 0;
+  if (total > 32) {
+    const seen = new Set(list);
+    for (const e of edges) for (const id of terminal.get(e.dep) ?? []) if (!seen.has(id)) { seen.add(id); list.push(id); }
+    return;
+  }
+  for (const e of edges) for (const id of terminal.get(e.dep) ?? []) if (!list.includes(id)) list.push(id);
 }
 
 function groupByService(containers: ObservedContainer[]): Map<string, ObservedContainer[]> {
