@@ -23,7 +23,8 @@ export async function runConfig(g: GlobalOptions, services: string[], opts: Conf
   else process.stdout.write(text);
 }
 
-function listing(p: Project, o: ConfigOpts): string[] | undefined {
+/** The one-name-per-line listings (--services, --volumes, …); undefined when none was asked. */
+export function listing(p: Project, o: ConfigOpts): string[] | undefined {
   if (o.services) return Object.keys(p.services).sort();
   if (o.volumes) return Object.keys(p.volumes).sort();
   if (o.networks) return Object.keys(p.networks).sort();
