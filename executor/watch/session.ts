@@ -154,7 +154,11 @@ class Session implements WatchSession {
     this.#files = paths.length === 0 ? undefined : this.#factory(
       paths,
       // Skip a path only when every rule that covers it ignores it (node_modules is never even walked).
-      (p) => rules.every((r) => !r.covers(p) || r.ignoresDir(p)),
+      (p) => {
+        const covering = rules.filter((r) => r.covers(p));
+        // Not covered: an ancestor chokidar looks at on its way to a watched path; keep it.
+        return covering.length > 0 && covering.every((r) => r.ignoresDir(p));
+      },
       (e) => this.#onFile(e),
       (e) => this.#emit({ type: 'error', service: 'watch', message: describe(e) }),
     );
@@ -216,6 +220,8 @@ class Session implements WatchSession {
       if (!touched) this.#touched.set(service, (touched = new Map()));
       for (const it of items) touched.set(it.path, it.rule);
       containers = await this.#sync(service, items, { onlyChanged: false, initial: false });
+      // Nothing runs: nothing to restart or exec; the files are kept for containerStarted.
+      if (containers.length === 0) return;
     }
     if (acts.has('restart') || acts.has('sync+restart')) {
       const t0 = performance.now();

@@ -27,7 +27,10 @@ export function startSyncWorker(): WorkerSync {
   worker.unref();
   let next = 1;
   const waiting = new Map<number, { resolve: (r: SyncResult) => void; reject: (e: unknown) => void }>();
-  const failAll = (e: unknown) => { for (const w of waiting.values()) w.reject(e); waiting.clear(); };
+  // Once the worker is gone (it failed to start, or crashed), syncs run inline: slower for the
+  // event loop, but never lost.
+  let dead = false;
+  const failAll = (e: unknown) => { dead = true; for (const w of waiting.values()) w.reject(e); waiting.clear(); };
   worker.on('message', (m: Reply) => {
     const w = waiting.get(m.id);
     if (!w) return;
@@ -39,13 +42,14 @@ export function startSyncWorker(): WorkerSync {
   worker.on('exit', () => failAll(new TscError('WATCH_SYNC', 'sync worker exited')));
   return {
     run(root, ops, owner, opts) {
+      if (dead) return inlineSync(root, ops, owner, opts);
       const id = next++;
       return new Promise<SyncResult>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         worker.postMessage({ id, root, ops, owner, opts } satisfies Request);
       });
     },
-    async close() { await worker.terminate(); },
+    async close() { dead = true; await worker.terminate(); },
   };
 }
 

@@ -60,7 +60,7 @@ function setup(rules: WatchRule[], opts: { replicas?: number; mounts?: Container
   return { dir, src, containers, p, fw, ...rec };
 }
 
-const fast = (fw: FakeWatchers) => ({ watcher: fw.factory, quietMs: 5, maxWaitMs: 200, compile: { dockerignore: () => [] } });
+const fast = (fw: FakeWatchers) => ({ watcher: fw.factory, quietMs: 5, maxWaitMs: 200, compile: { dockerignore: () => [] }, syncIn: 'inline' as const });
 
 test('a batch of edits is synced into the container root under the target and logged once', async () => {
   const s = setup([{ action: 'sync', path: './src', target: '/app' }]);
@@ -261,7 +261,7 @@ test('the stack files are the -f files, .env and every env_file', () => {
 
 test('with the real chokidar watcher an edit on disk reaches the container root', async () => {
   const s = setup([{ action: 'sync', path: './src', target: '/app' }]);
-  const sess = await startWatch(s.p, s.actions, { quietMs: 5, maxWaitMs: 200, compile: { dockerignore: () => [] }, stackFiles: [] });
+  const sess = await startWatch(s.p, s.actions, { quietMs: 5, maxWaitMs: 200, compile: { dockerignore: () => [] }, stackFiles: [], syncIn: 'inline' });
   try {
     const target = join(s.containers[0]!.rootDir, 'app/live.txt');
     writeFileSync(join(s.src, 'src/live.txt'), 'hello');
@@ -271,5 +271,17 @@ test('with the real chokidar watcher an edit on disk reaches the container root'
     unlinkSync(join(s.src, 'src/live.txt'));
     while (existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal(existsSync(target), false);
+  } finally { await sess.close(); }
+});
+
+test('with the real chokidar watcher a rule on a single file sees that file change', async () => {
+  const s = setup([{ action: 'restart', path: './conf.ini' }]);
+  writeFileSync(join(s.src, 'conf.ini'), 'a=1');
+  const sess = await startWatch(s.p, s.actions, { quietMs: 5, restartQuietMs: 5, compile: { dockerignore: () => [] }, stackFiles: [], syncIn: 'inline' });
+  try {
+    writeFileSync(join(s.src, 'conf.ini'), 'a=2');
+    const deadline = Date.now() + 5000;
+    while (!s.calls.includes('restart web') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(s.calls, ['restart web']);
   } finally { await sess.close(); }
 });
