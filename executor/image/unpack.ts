@@ -132,6 +132,13 @@ export class LayerWriter {
   count = 0;
   /** Directories (relative paths) known to be real directories we created or checked. */
   private dirs = new Set<string>(['']);
+  /**
+   * Every non-directory path this unpack created. The destination starts empty and only we write
+   * into it, so a path not in here (or in `dirs`) does not exist: no lstat per entry.
+   */
+  private made = new Set<string>();
+  private readonly asRoot = process.getuid?.() === 0;
+  private readonly umask = currentUmask();
   private dirAttrs = new Map<string, DirAttrs>();
 
   constructor(root: string) {
@@ -158,9 +165,10 @@ export class LayerWriter {
     switch (type) {
       case 'Directory':
       case 'GNUDumpDir': {
-        const st = lstatOrUndefined(abs);
-        if (st && !st.isDirectory()) rmSync(abs, { force: true });
-        if (!st || !st.isDirectory()) mkdirSync(abs, 0o700);
+        if (!this.dirs.has(rel)) {
+          if (this.made.delete(rel)) rmSync(abs, { force: true }); // a non-dir of this layer gives way
+          mkdirSync(abs, 0o700);
+        }
         this.dirs.add(rel);
         this.dirAttrs.set(rel, attrs(abs, e));
         this.xattrs(abs, e);
@@ -217,7 +225,14 @@ export class LayerWriter {
   }
 
   private file(abs: string, e: ReadEntry): void {
-    const fd = openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+    const mode = (e.mode ?? 0o644) & 0o7777;
+    const uid = e.uid ?? 0;
+    const gid = e.gid ?? 0;
+    // Created with its final mode when the umask cannot change it and no special bits are set:
+    // saves an fchmod per file (likewise fchown for root-owned files when we are root).
+    const modeAtOpen = (mode & 0o7000) === 0 && (mode & this.umask) === 0;
+    const ownedAtOpen = this.asRoot && uid === 0 && gid === 0;
+    const fd = openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, modeAtOpen ? mode : 0o600);
     let closed = false;
     const close = () => { if (!closed) { closed = true; closeSync(fd); } };
     try {
@@ -229,8 +244,8 @@ export class LayerWriter {
       });
       e.on('end', () => {
         try {
-          fchownSync(fd, e.uid ?? 0, e.gid ?? 0);
-          fchmodSync(fd, (e.mode ?? 0o644) & 0o7777); // after chown: chown clears setuid bits
+          if (!ownedAtOpen) fchownSync(fd, uid, gid);
+          if (!modeAtOpen || !ownedAtOpen) fchmodSync(fd, mode); // after chown: chown clears setuid bits
           if (e.mtime) futimesSync(fd, e.atime ?? e.mtime, e.mtime);
           this.xattrs(abs, e);
         } finally {
@@ -262,7 +277,11 @@ export class LayerWriter {
       if (!hidden || hidden === '.' || hidden === '..' || hidden.includes('/')) throw new LayerError('bad whiteout name', e.path);
       const abs = parent + '/' + hidden;
       // A whiteout hides lower layers only; an entry of this same layer with that name stays.
-      if (!lstatOrUndefined(abs)) mknod(abs, S_IFCHR, 0, 0, 0);
+      const rel = parentRel ? `${parentRel}/${hidden}` : hidden;
+      if (!this.made.has(rel) && !this.dirs.has(rel)) {
+        mknod(abs, S_IFCHR, 0, 0, 0);
+        this.made.add(rel);
+      }
     }
     e.resume();
   }
@@ -275,7 +294,7 @@ export class LayerWriter {
       cur = cur ? cur + '/' + part : part;
       if (this.dirs.has(cur)) continue;
       const abs = this.root + '/' + cur;
-      const st = lstatOrUndefined(abs);
+      const st = this.made.has(cur) ? lstatOrUndefined(abs) : undefined;
       if (!st) {
         mkdirSync(abs, 0o755);
       } else if (!st.isDirectory()) {
@@ -288,13 +307,20 @@ export class LayerWriter {
 
   /** Removes whatever is at `abs` before an entry takes its place (tar semantics), never following it. */
   private replace(abs: string, rel: string): void {
+    if (!this.made.has(rel) && !this.dirs.has(rel)) {
+      this.made.add(rel);
+      return;
+    }
     const st = lstatOrUndefined(abs);
     if (!st) return;
     rmSync(abs, { recursive: st.isDirectory(), force: true });
     if (st.isDirectory()) {
-      for (const d of [...this.dirs]) if (d === rel || d.startsWith(rel + '/')) this.dirs.delete(d);
-      for (const d of [...this.dirAttrs.keys()]) if (d === rel || d.startsWith(rel + '/')) this.dirAttrs.delete(d);
+      const under = (d: string) => d === rel || d.startsWith(rel + '/');
+      for (const d of [...this.dirs]) if (under(d)) this.dirs.delete(d);
+      for (const d of [...this.made]) if (under(d)) this.made.delete(d);
+      for (const d of [...this.dirAttrs.keys()]) if (under(d)) this.dirAttrs.delete(d);
     }
+    this.made.add(rel);
   }
 
   private linkTarget(linkpath: string, entryPath: string): string {
@@ -319,6 +345,13 @@ export class LayerWriter {
 
 function attrs(path: string, e: ReadEntry): DirAttrs {
   return { path, mode: (e.mode ?? 0o755) & 0o7777, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: e.mtime, atime: e.atime };
+}
+
+function currentUmask(): number {
+  // process.umask() without an argument is deprecated; set-and-restore reads it the same way.
+  const m = process.umask(0o022);
+  process.umask(m);
+  return m;
 }
 
 function lstatOrUndefined(p: string) {

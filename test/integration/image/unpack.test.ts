@@ -150,6 +150,24 @@ describe('layer unpacking', () => {
     assertOutsideUntouched(r.outside);
     void dest;
   });
+  test('a later entry replaces an earlier one of the same name, whatever their kinds', async () => {
+    const { dest, error } = await unpack([
+      { path: 'a/x', data: 'in dir' },
+      { path: 'a', data: 'file now' },
+      { path: 'b', data: 'file first' },
+      { path: 'b/' },
+      { path: 'b/y', data: 'dir now' },
+      { path: 'c', data: 'one' },
+      { path: 'c', type: 'SymbolicLink', linkpath: 'a' },
+      { path: 'd/.wh.e', data: '' },
+      { path: 'd/e', data: 'recreated after its whiteout' },
+    ]);
+    assert.equal(error, undefined);
+    assert.equal(readFileSync(join(dest, 'a'), 'utf8'), 'file now');
+    assert.equal(readFileSync(join(dest, 'b/y'), 'utf8'), 'dir now');
+    assert.equal(readlinkSync(join(dest, 'c')), 'a');
+    assert.equal(readFileSync(join(dest, 'd/e'), 'utf8'), 'recreated after its whiteout');
+  });
 });
 
 describe('hostile layers never write outside the layer dir', () => {
