@@ -52,6 +52,7 @@ function hashedEntries(s: Service): [string, string][] {
  * yield `undefined` (absent), so the parent leaves the key out.
  */
 function canon(v: unknown): string | undefined {
+  if (typeof v === 'string') return str(v);
   if (v === undefined) return undefined;
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) {
@@ -66,9 +67,18 @@ function canon(v: unknown): string | undefined {
   for (const k of keys) {
     const c = canon(o[k]);
     if (c === undefined) continue;
-    out += `${out ? ',' : ''}${JSON.stringify(k)}:${c}`;
+    out += `${out ? ',' : ''}${str(k)}:${c}`;
   }
   return out ? `{${out}}` : undefined;
+}
+
+/**
+ * A string as JSON would quote it, without JSON.stringify where nothing needs escaping (the common
+ * case, and the hot path of planning). Raw control characters are left as they are: the text only
+ * has to be unambiguous, and it is: without `"` or `\` inside, the quotes delimit it.
+ */
+function str(s: string): string {
+  return s.includes('"') || s.includes('\\') ? JSON.stringify(s) : `"${s}"`;
 }
 
 /** JSON with sorted keys and absent values dropped: equal models give equal text. */

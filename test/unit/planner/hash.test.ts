@@ -79,3 +79,11 @@ test('serviceConfigHash hashes a service of the project and refuses unknown ones
   assert.equal(serviceConfigHash(p, 'web'), configHash(p.services.web!));
   assert.throws(() => serviceConfigHash(p, 'nope'), (e) => e instanceof TscError && e.code === 'NO_SUCH_SERVICE');
 });
+
+test('values that differ only by quotes, backslashes or control characters hash differently', () => {
+  const envs = ['a"b', 'a\\"b', 'a\\b', 'a\nb', 'a\\nb', 'a', '"a"'];
+  const hashes = envs.map((v) => configHash(service({ environment: { X: v } })));
+  assert.equal(new Set(hashes).size, envs.length);
+  // …including inside keys.
+  assert.notEqual(configHash(service({ labels: { 'a"': 'x' } })), configHash(service({ labels: { 'a\\"': 'x' } })));
+});
