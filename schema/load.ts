@@ -234,12 +234,13 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   let unreadable = false;
   for (const f of found.files) {
     const t = loadFile(f, projectDir, lookup, []);
+    if (t && Object.keys(t).length === 0) problems.push({ message: 'empty stack file', keyPath: '', origin: { file: f === STDIN ? STDIN_NAME : f, line: 1, col: 1 } });
     if (t) merged = mergeValue(merged, t, []) as Obj;
     else unreadable = true;
   }
   // A file that did not parse or validate has no usable tree: stop here. Problems found later
   // (bad port syntax, unknown references…) are all collected and reported together at the end.
-  if (unreadable) throw fail();
+  if (unreadable || problems.some((p) => p.message === 'empty stack file')) throw fail();
   if (anyTagged) merged = stripTags(merged) as Obj;
 
   // 4. Name, profiles, defaults, checks.

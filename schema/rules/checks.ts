@@ -77,6 +77,7 @@ export function checkVolumes(v: unknown, c: CheckContext, path: string): TreePro
       out.push({ keyPath: childPath(path, i), message: `service "${c.service}" refers to undefined volume "${m.source}"`, hint: 'declare it under the top-level volumes:' });
     }
     if (typeof m.target !== 'string' || m.target === '') out.push({ keyPath: childPath(path, i), message: 'volume has no target path' });
+    if (m.type === 'bind' && (typeof m.source !== 'string' || m.source === '')) out.push({ keyPath: childPath(path, i), message: 'bind mount has no source path' });
   });
   return out;
 }
@@ -106,6 +107,20 @@ export const checkRules: Record<string, Check> = {
 };
 const rules = compile(checkRules);
 
+/** compose-go's consistency check: something must say what to run. */
+export function checkImageOrBuild(s: Obj, c: CheckContext, path: string): TreeProblem[] {
+  if (s.image !== undefined || s.build !== undefined || s.provider !== undefined) return [];
+  return [{ keyPath: path, message: `service "${c.service}" has neither an image nor a build context specified` }];
+}
+
+export function checkNetworkModeExclusive(s: Obj, c: CheckContext, path: string): TreeProblem[] {
+  // `networks: {default: null}` is our own default, only an explicit list conflicts.
+  if (s.network_mode === undefined || !isObj(s.networks)) return [];
+  const nets = Object.keys(s.networks);
+  if (nets.length === 0 || (nets.length === 1 && nets[0] === 'default' && s.networks.default === null)) return [];
+  return [{ keyPath: `${path}.network_mode`, message: `service "${c.service}" declares mutually exclusive network_mode and networks` }];
+}
+
 /** Runs every check over the enabled services, plus the whole-project checks. */
 export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
   const out: TreeProblem[] = [];
@@ -113,6 +128,7 @@ export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
   for (const [name, s] of Object.entries(svcs)) {
     if (!isObj(s)) continue;
     const c: CheckContext = { tree, disabled, service: name };
+    out.push(...checkImageOrBuild(s, c, `services.${name}`), ...checkNetworkModeExclusive(s, c, `services.${name}`));
     for (const [k, v] of Object.entries(s)) {
       const r = lookup(rules, ['services', name, k]);
       if (r) out.push(...r(v, c, `services.${name}.${k}`));

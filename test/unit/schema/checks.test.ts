@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecks, checkCycles } from '../../../schema/rules/checks.ts';
 
-const tree = (services: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ services, networks: {}, volumes: {}, ...extra });
+// Services get an image unless the test is about that.
+const tree = (services: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  services: Object.fromEntries(Object.entries(services).map(([k, v]) => [k, { image: 'x', ...(v as object) }])),
+  networks: {}, volumes: {}, ...extra,
+});
 
 test('volumes_from, links, ipc and pid must name known services; container: references are not checked', () => {
   const probs = runChecks(tree({
@@ -33,4 +37,21 @@ test('cycles are found once, with their path', () => {
 test('a named volume must be declared; binds and anonymous volumes need no declaration', () => {
   const probs = runChecks(tree({ a: { volumes: [{ type: 'volume', source: 'data', target: '/d' }, { type: 'bind', source: '/x', target: '/x' }, { type: 'volume', target: '/anon' }] } }), new Set());
   assert.deepEqual(probs.map((p) => p.message), ['service "a" refers to undefined volume "data"']);
+});
+
+test('a service needs an image or a build; network_mode excludes networks; a bind needs a source', () => {
+  const probs = runChecks({
+    services: {
+      a: {},
+      b: { image: 'x', network_mode: 'host', networks: { front: null } },
+      c: { image: 'x', network_mode: 'host', networks: { default: null } },
+      d: { build: { context: '.' }, volumes: [{ type: 'bind', target: '/x' }] },
+    },
+    networks: { front: {}, default: {} },
+  }, new Set());
+  assert.deepEqual(probs.map((p) => p.message), [
+    'service "a" has neither an image nor a build context specified',
+    'service "b" declares mutually exclusive network_mode and networks',
+    'bind mount has no source path',
+  ]);
 });

@@ -145,3 +145,12 @@ test('--no-interpolate keeps values that cannot be parsed before interpolation',
     s.cleanup();
   }
 });
+
+test('an empty stack file is an error', () => {
+  const s = stack({ 'compose.yaml': '# nothing here\n' });
+  try {
+    assert.match(problemsOf(() => s.load())[0]!.message, /empty stack file/);
+  } finally {
+    s.cleanup();
+  }
+});
