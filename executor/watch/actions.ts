@@ -13,6 +13,13 @@ export interface ContainerView {
   gid: number;
   /** Bind mounts and volumes (host source → container target); they shadow the overlay below their target. */
   mounts: { source: string; target: string; readOnly: boolean }[];
+  /**
+   * Targets of mounts with no host directory behind them (tmpfs, /dev, /proc…). A sync below one
+   * goes through `/proc/<pid>/root` when `pid` is given, else it is refused with a clear error.
+   */
+  unreachable?: string[];
+  /** PID 1 of the container (host view), when running. */
+  pid?: number;
 }
 
 export interface WatchActions {

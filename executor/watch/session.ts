@@ -311,7 +311,7 @@ function opsFor(c: ContainerView, items: { path: string; rule: CompiledRule; rec
   const add = (path: string, rule: CompiledRule) => {
     const cpath = rule.containerPath(path);
     let t;
-    try { t = resolveTarget(c.rootDir, c.mounts, cpath); } catch (e) {
+    try { t = resolveTarget(c.rootDir, c.mounts, cpath, { unreachable: c.unreachable ?? [], pid: c.pid }); } catch (e) {
       if (e instanceof TscError) { errors.push(e); return; }
       throw e;
     }

@@ -29,16 +29,38 @@ function clean(p: string): string {
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
+export class UnreachableTargetError extends TscError {
+  constructor(containerPath: string, mountTarget: string) {
+    super('WATCH_UNREACHABLE', `cannot sync to ${containerPath}: ${mountTarget} is a mount with no host directory (tmpfs or similar) and the container is not running`, {
+      hint: 'start the container, or sync to a path outside that mount',
+    });
+  }
+}
+
+export interface ResolveExtra {
+  /** Targets of mounts with no host source (tmpfs…): reached through /proc/<pid>/root, or refused. */
+  unreachable?: readonly string[];
+  pid?: number | undefined;
+}
+
+const under = (path: string, t: string) => t === '/' || path === t || path.startsWith(`${t}/`);
+
 /** The innermost mount whose target is `containerPath` or one of its parents wins (mounts stack). */
-export function resolveTarget(rootDir: string, mounts: readonly MountView[], containerPath: string): ResolvedTarget {
+export function resolveTarget(rootDir: string, mounts: readonly MountView[], containerPath: string, extra: ResolveExtra = {}): ResolvedTarget {
   const path = clean(containerPath);
   let best: MountView | undefined;
   let bestLen = -1;
   for (const m of mounts) {
     const t = clean(m.target);
-    const under = t === '/' || path === t || path.startsWith(`${t}/`);
     // `>=`: of two mounts on one target the later one is on top, as the kernel stacks them.
-    if (under && t.length >= bestLen) { best = m; bestLen = t.length; }
+    if (under(path, t) && t.length >= bestLen) { best = m; bestLen = t.length; }
+  }
+  for (const u of extra.unreachable ?? []) {
+    const t = clean(u);
+    if (!under(path, t) || t.length <= bestLen) continue;
+    // Only the container's own mount namespace shows this mount: walk it from the container's root.
+    if (extra.pid === undefined) throw new UnreachableTargetError(path, t);
+    return { root: `/proc/${extra.pid}/root`, rel: path.slice(1), mount: undefined };
   }
   if (!best) return { root: rootDir, rel: path.slice(1), mount: undefined };
   if (best.readOnly) throw new ReadOnlyTargetError(path, best);

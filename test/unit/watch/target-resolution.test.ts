@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveTarget, ReadOnlyTargetError } from '../../../executor/watch/target-resolution.ts';
+import { resolveTarget, ReadOnlyTargetError, UnreachableTargetError } from '../../../executor/watch/target-resolution.ts';
 
 const root = '/var/lib/tscompose/containers/abc/merged';
 
@@ -41,4 +41,18 @@ test('a path on a read-only mount is refused with the mount named', () => {
   const m = { source: '/etc/ssl/certs', target: '/certs', readOnly: true };
   assert.throws(() => resolveTarget(root, [m], '/certs/ca.pem'),
     (e) => e instanceof ReadOnlyTargetError && /read-only mount \/certs \(\/etc\/ssl\/certs\)/.test(e.message));
+});
+
+test('a path on a tmpfs goes through the running container\'s /proc/<pid>/root', () => {
+  const m = { source: '/v', target: '/app', readOnly: false };
+  assert.deepEqual(resolveTarget(root, [m], '/app/cache/x', { unreachable: ['/app/cache'], pid: 4242 }),
+    { root: '/proc/4242/root', rel: 'app/cache/x', mount: undefined });
+  // A bind mount deeper than the tmpfs wins again.
+  const deeper = { source: '/v2', target: '/app/cache/keep', readOnly: false };
+  assert.equal(resolveTarget(root, [m, deeper], '/app/cache/keep/y', { unreachable: ['/app/cache'], pid: 4242 }).root, '/v2');
+});
+
+test('a path on a tmpfs of a container that is not running is refused', () => {
+  assert.throws(() => resolveTarget(root, [], '/run/app.sock', { unreachable: ['/run'] }),
+    (e) => e instanceof UnreachableTargetError && /\/run is a mount with no host directory/.test(e.message));
 });
