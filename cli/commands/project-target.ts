@@ -1,0 +1,78 @@
+// What the lifecycle commands share: which project (by -p, or from the stack file), its
+// containers selected by service, and the supervisor (told to reload, or started when missing).
+import { spawn } from 'node:child_process';
+import { openSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { Project } from '../../schema/model.ts';
+import { TscError } from '../../schema/errors.ts';
+import { globalsOf, type GlobalOptions } from '../global-options.ts';
+import { loadProjectFor } from '../load-project.ts';
+import { paths } from '../../executor/state/paths.ts';
+import type { ContainerRecord, ProjectState } from '../../executor/state/journal.ts';
+
+export interface Target {
+  name: string;
+  /** The loaded stack file, when there is one (down/ps/logs work without it given -p). */
+  project?: Project;
+  globals: GlobalOptions;
+}
+
+export async function targetOf(cmd: Command, o: { needProject?: boolean } = {}): Promise<Target> {
+  const g = globalsOf(cmd);
+  if (g.projectName && !g.file?.length && !o.needProject) {
+    // -p alone: the stack file is optional (the journal knows the project).
+    try {
+      const project = await loadProjectFor(g, { onWarning: () => undefined });
+      return { name: g.projectName, project, globals: g };
+    } catch {
+      return { name: g.projectName, globals: g };
+    }
+  }
+  const project = await loadProjectFor(g);
+  return { name: project.name, project, globals: g };
+}
+
+export function selectContainers(state: ProjectState, services: string[], o: { index?: number; oneOff?: boolean } = {}): ContainerRecord[] {
+  const known = new Set(Object.values(state.containers).map((c) => c.service));
+  for (const s of services) if (!known.has(s)) throw new TscError('NO_SERVICE', `No container found for service "${s}"`);
+  return Object.values(state.containers)
+    .filter((c) => (services.length === 0 || services.includes(c.service)) && (o.oneOff || !c.oneOff))
+    .filter((c) => o.index === undefined || c.number === o.index)
+    .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
+}
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** argv to run this CLI again (same Node, same flags). */
+export function selfArgv(args: string[]): { cmd: string; args: string[] } {
+  return { cmd: process.execPath, args: [...process.execArgv.filter((a) => !a.startsWith('--test')), MAIN, ...args] };
+}
+
+/** Starts a detached `tscompose -p NAME supervise` that adopts the project's running containers. */
+export function spawnSupervisor(project: string, extra: string[] = []): void {
+  const dir = paths.project(project);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dir, 'supervisor.log'), 'a');
+  const { cmd, args } = selfArgv(['-p', project, 'supervise', ...extra]);
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
+  child.unref();
+}
+
+/** After changing the journal: the live supervisor re-reads it; none alive → start one (when asked). */
+export async function notifySupervisor(project: string, o: { start?: boolean } = {}): Promise<void> {
+  const { controlRequest } = await import('../../executor/supervisor/control.ts');
+  try {
+    await controlRequest(project, 'reload', {}, 3000);
+  } catch {
+    if (o.start) spawnSupervisor(project);
+  }
+}
+
+export function parseDurationFlag(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new TscError('USAGE', `${flag}: expected seconds, got "${v}"`);
+  return n * 1000;
+}

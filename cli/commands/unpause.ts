@@ -1,0 +1,13 @@
+// `tscompose unpause`: unpause services (cli/commands/lifecycle-run.ts does the work).
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  program
+    .command('unpause')
+    .description('Unpause services')
+    .argument('[services...]', 'Only these services')
+    .action(async (services: string[], opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const { runAction } = await import('./lifecycle-run.ts');
+      process.exitCode = await runAction('unpause', cmd, services, opts);
+    });
+}

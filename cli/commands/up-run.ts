@@ -1,0 +1,353 @@
+// `up` and the supervisor process. The same code path serves the foreground `up` (this process
+// supervises and prints logs), the detached supervisor started by `up -d` (reports events on an
+// inherited pipe until the plan — and with --wait, the wait — is done), and `supervise` (adopts
+// what is running). Exit codes and Ctrl-C follow PAIN-POINTS.md #4 and #7.
+import { spawn } from 'node:child_process';
+import { createWriteStream, openSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { Project } from '../../schema/model.ts';
+import { TscError, UsageError } from '../../schema/errors.ts';
+import { renderError } from '../render-error.ts';
+import { globalsOf } from '../global-options.ts';
+import { loadProjectFor } from '../load-project.ts';
+import { createProgress, progressMode, type Progress } from '../progress.ts';
+import { paths } from '../../executor/state/paths.ts';
+import { acquireLock, type ProjectLock } from '../../executor/state/lock.ts';
+import { observe } from '../../executor/state/observe.ts';
+import { isAlive } from '../../executor/state/proc.ts';
+import type { ProjectEvent } from '../../executor/supervisor/events.ts';
+import type { Session } from '../../executor/supervisor/session.ts';
+import type { Supervisor } from '../../executor/supervisor/supervisor.ts';
+import type { SupervisorHost } from '../../executor/supervisor/host.ts';
+import type { ContainerExit } from '../../executor/supervisor/exit-code.ts';
+import type { WaitView } from '../../executor/supervisor/wait.ts';
+import { selfArgv, parseDurationFlag } from './project-target.ts';
+import type { UpOpts } from './up.ts';
+
+export async function runUp(cmd: Command, services: string[], opts: UpOpts): Promise<number> {
+  const g = globalsOf(cmd);
+  if (opts.exitCodeFrom && opts.detach) throw new UsageError('--exit-code-from and -d cannot be combined');
+  if (opts.abortOnContainerExit && opts.detach) throw new UsageError('--abort-on-container-exit and -d cannot be combined');
+  if (opts.build) throw new UsageError('--build is not supported yet', 'build the image elsewhere and `tscompose image load` it');
+  const waitMs = parseDurationFlag(opts.waitTimeout, '--wait-timeout');
+  const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
+  const project = await loadProjectFor(g);
+  if (opts.exitCodeFrom && !project.services[opts.exitCodeFrom]) throw new UsageError(`No such service: "${opts.exitCodeFrom}"`);
+  if (detach) return spawnDetached(cmd, opts, project, waitMs);
+
+  const fd = opts.supervisorFd ? Number(opts.supervisorFd) : undefined;
+  const report = fd !== undefined ? pipeReporter(fd) : undefined;
+  const progress: Progress = report ? { event: (e) => report.send({ event: e }), note: (l) => report.send({ note: l }), done() {} } : createProgress(progressMode(g.progress));
+  const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
+
+  const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
+  const { plan, renderPlan } = await import('../../planner/plan.ts');
+  const { openSession } = await import('../../executor/supervisor/session.ts');
+
+  // A running supervisor hands over: it exits, its containers keep running, we adopt them.
+  if (!opts.dryRun && await supervisorAlive(project.name)) {
+    await controlRequest(project.name, 'detach', {}, 5000).catch(() => undefined);
+    await waitSupervisorGone(project.name);
+  }
+  const lock = await acquireLock(project.name, { command: 'up', timeoutMs: 120_000, onWait: (h) => progress.note(`Waiting for ${h ? `pid ${h.pid} (${h.command})` : 'another command'} to release project "${project.name}"`) });
+  let s: Session;
+  try {
+    s = await openSession(project.name);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const observed = observe(s.journal.state, { proc: s.proc, readExit: (c) => s.engine.runtime.readExit(paths.container(c.id)) });
+  const scale: Record<string, number> = {};
+  for (const kv of opts.scale ?? []) {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined || !/^\d+$/.test(v)) { lock.release(); throw new UsageError(`--scale: expected SERVICE=NUM, got "${kv}"`); }
+    scale[k] = Number(v);
+  }
+  let planned;
+  try {
+    planned = plan(project, observed, {
+      services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),
+      ...(opts.noRecreate ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
+      ...(opts.start === false ? { noStart: true } : {}), ...(Object.keys(scale).length ? { scale } : {}),
+    });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  if (opts.dryRun) {
+    lock.release();
+    process.stdout.write(renderPlan(planned) + '\n');
+    return 0;
+  }
+  return superviseProject(s, lock, progress, {
+    project, planned, opts, report, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(waitMs !== undefined ? { waitMs } : {}),
+  });
+}
+
+interface Reporter { send(o: unknown): void; close(): void }
+
+/** JSON lines to the `up -d` client on an inherited pipe; a gone client is ignored (EPIPE). */
+function pipeReporter(fd: number): Reporter {
+  const out = createWriteStream('', { fd, autoClose: true });
+  let open = true;
+  out.on('error', () => { open = false; });
+  return {
+    send(o) { if (open) out.write(JSON.stringify(o) + '\n'); },
+    close() { if (open) { open = false; out.end(); } },
+  };
+}
+
+async function waitSupervisorGone(project: string): Promise<void> {
+  const { readState } = await import('../../executor/state/journal.ts');
+  const { realProc } = await import('../../executor/state/proc.ts');
+  for (let i = 0; i < 200; i++) {
+    const sv = readState(project).supervisor;
+    if (!sv || !isAlive(realProc, sv.pid, sv.startTime)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface SuperviseOptions {
+  project?: Project;
+  planned?: import('../../planner/plan.ts').Plan;
+  opts?: UpOpts;
+  report?: Reporter | undefined;
+  timeoutMs?: number;
+  waitMs?: number;
+}
+
+/** Runs the plan (if any), then supervises until shutdown, detach, Ctrl-C/SIGTERM, or (foreground) every container is done. */
+async function superviseProject(s: Session, lock: ProjectLock, progress: Progress, o: SuperviseOptions): Promise<number> {
+  const { Supervisor } = await import('../../executor/supervisor/supervisor.ts');
+  const { SupervisorHost } = await import('../../executor/supervisor/host.ts');
+  const { runPlan } = await import('../../executor/supervisor/up.ts');
+  const opts = o.opts;
+  const foreground = opts !== undefined && !o.report;
+  const sup: Supervisor = new Supervisor(s);
+  const host: SupervisorHost = new SupervisorHost(s, sup);
+  const unsub = s.bus.subscribe((e) => progress.event(e));
+  try {
+    await host.start({ onWarning: (m) => progress.note(`WARN ${m}`) });
+    sup.adopt();
+  } catch (e) {
+    lock.release();
+    unsub();
+    throw e;
+  }
+
+  // Signals: the first stops gracefully (reverse dependency order), the second kills.
+  let signalled: NodeJS.Signals | undefined;
+  const planAbort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!signalled) {
+      signalled = sig;
+      planAbort.abort(new TscError('INTERRUPTED', `Interrupted by ${sig}`, { exitCode: 130 }));
+      progress.note(foreground ? 'Gracefully stopping... (press Ctrl+C again to force)' : `Stopping on ${sig}`);
+      void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
+    } else {
+      progress.note('Killing...');
+      host.hurryUp();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', () => undefined); // the terminal going away must not kill the supervisor
+
+  const exits: ContainerExit[] = [];
+  let abortedBy: ContainerExit | undefined;
+  const stoppedByUs = new Set<string>();
+  s.bus.subscribe((e) => {
+    if (e.action === 'stop' && e.id) stoppedByUs.add(e.id);
+    if (e.action !== 'exited' || !e.id) return;
+    const x: ContainerExit = { service: e.service ?? '', name: e.name, code: e.exitCode ?? 0, signal: null, stoppedByUs: stoppedByUs.has(e.id) };
+    exits.push(x);
+  });
+
+  let failure: unknown;
+  if (o.planned && o.project) {
+    const { configHash } = await import('../../planner/hash.ts');
+    const project = o.project;
+    try {
+      await runPlan(s, project, o.planned, sup, {
+        hashOf: (svc) => configHash(project.services[svc]!),
+        signal: planAbort.signal,
+        onWarning: (m) => progress.note(`WARN ${m}`),
+        ...(opts?.deps === false ? { noDeps: true } : {}),
+        ...(opts?.start === false ? { noStart: true } : {}),
+      });
+    } catch (e) {
+      failure = e;
+    }
+  }
+  lock.release();
+
+  if (o.report) {
+    // Detached: tell the `up -d` client how it went (after --wait when asked), then carry on.
+    let ok = failure === undefined;
+    let message = failure ? errorText(failure) : '';
+    if (ok && opts?.wait) {
+      const w = await waitReady(s, sup, o.waitMs, (l) => o.report!.send({ note: l }));
+      ok = w.ok;
+      message = w.message;
+    }
+    o.report.send({ done: true, ok, message });
+    o.report.close();
+    unsub();
+    const end = await host.ended;
+    return end.how === 'shutdown' ? 0 : 0;
+  }
+
+  if (failure && !signalled) {
+    progress.done();
+    renderError(failure, { debug: false });
+    progress.note('Stopping what was started');
+    await host.stopAll(o.timeoutMs);
+    await host.end('shutdown');
+    unsub();
+    return failure instanceof TscError ? failure.exitCode : 1;
+  }
+  progress.done();
+
+  if (!foreground) {
+    // `supervise`: until told otherwise.
+    unsub();
+    await host.ended;
+    return 0;
+  }
+
+  // Foreground: print logs, apply the abort rules, end when everything is down.
+  unsub();
+  const { followLog, Prefixer } = await import('../../executor/supervisor/logs.ts');
+  const { abortOn, upExitCode } = await import('../../executor/supervisor/exit-code.ts');
+  const attach = opts?.attach;
+  const all = () => Object.values(s.journal.state.containers).filter((c) => !c.oneOff);
+  const prefixer = new Prefixer({ colour: opts?.color !== false && process.stdout.isTTY === true, enabled: opts?.logPrefix !== false, timestamps: opts?.timestamps === true, names: all().map((c) => c.name) });
+  const stops = new Map<string, () => void>();
+  const follow = () => {
+    for (const c of all()) {
+      if (stops.has(c.id) || (attach && !attach.includes(c.service))) continue;
+      stops.set(c.id, followLog(paths.container(c.id), (l) => { process.stdout.write(prefixer.format(c.name, c.service, l) + '\n'); }, { fromStart: true }));
+    }
+  };
+  follow();
+  const refollow = setInterval(follow, 500);
+  const abortOpts = { abortOnContainerExit: opts?.abortOnContainerExit === true, abortOnContainerFailure: opts?.abortOnContainerFailure === true, ...(opts?.exitCodeFrom ? { exitCodeFrom: opts.exitCodeFrom } : {}) };
+  const log = (l: string) => process.stdout.write(l + '\n');
+  s.bus.subscribe((e) => {
+    if (e.action === 'exited') log(`${e.name} exited with code ${e.exitCode ?? 0}`);
+    if (e.action !== 'exited' || !e.id || abortedBy || signalled) return;
+    const x = exits.find((y) => y.name === e.name && !y.stoppedByUs);
+    if (!x) return;
+    const d = abortOn(abortOpts, x);
+    if (d.abort) {
+      abortedBy = x;
+      log(d.message!);
+      void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
+    }
+  });
+  // Nothing left running (and nothing about to restart): compose's attached `up` returns too.
+  const idle = setInterval(() => {
+    if (signalled || abortedBy) return;
+    const cs = all();
+    const running = cs.some((c) => c.desired === 'running' && (isAlive(s.proc, c.pid, c.pidStart) || sup.willRestart(c.id)));
+    if (!running) void host.end('shutdown');
+  }, 300);
+  await host.ended;
+  clearInterval(idle);
+  clearInterval(refollow);
+  for (const stop of stops.values()) stop();
+  if (opts?.exitCodeFrom || abortedBy) {
+    // Containers we stopped count as such: never 0 for one that was killed.
+    for (const x of exits) if (stoppedByUs.has(Object.values(s.journal.state.containers).find((c) => c.name === x.name)?.id ?? '')) x.stoppedByUs = true;
+    return upExitCode(abortOpts, exits, abortedBy);
+  }
+  return signalled ? 130 : 0;
+}
+
+function errorText(e: unknown): string {
+  const parts = [e instanceof Error ? e.message : String(e)];
+  if (e instanceof TscError && e.hint) parts.push(`hint: ${e.hint}`);
+  return parts.join('\n');
+}
+
+/** `--wait`: poll the containers until every one is ready (or completed), or one fails, or the timeout. */
+async function waitReady(s: Session, sup: Supervisor, timeoutMs: number | undefined, note: (l: string) => void): Promise<{ ok: boolean; message: string }> {
+  const { waitVerdict } = await import('../../executor/supervisor/wait.ts');
+  const { readMeta } = await import('../../executor/supervisor/containers.ts');
+  const { containerStatus } = await import('../../executor/state/observe.ts');
+  const t0 = Date.now();
+  let last = '';
+  for (;;) {
+    const views: WaitView[] = Object.values(s.journal.state.containers).filter((c) => !c.oneOff).map((c) => {
+      const exit = sup.lastExit(c.id) ?? s.engine.runtime.readExit(paths.container(c.id));
+      const st = containerStatus(c, { proc: s.proc, readExit: () => exit });
+      const meta = readMeta(c.id);
+      const v: WaitView = { name: c.name, status: st, oneShot: (meta.restart?.kind ?? 'no') === 'no' };
+      const h = sup.health(c.id);
+      if (meta.health) v.health = h?.status ?? 'starting';
+      if (exit) v.exitCode = exit.signal ? 128 + Number(exit.signal) : exit.code;
+      if (sup.willRestart(c.id)) v.restarting = true;
+      return v;
+    });
+    const v = waitVerdict(views);
+    if (v.state === 'ready') { for (const l of v.lines) note(` ${l}`); return { ok: true, message: '' }; }
+    if (v.state === 'failed') return { ok: false, message: `Wait failed: ${v.reason}` };
+    const now = `Waiting for ${v.waitingFor.join(', ')}`;
+    if (now !== last) { note(now); last = now; }
+    if (timeoutMs !== undefined && Date.now() - t0 > timeoutMs) return { ok: false, message: `Wait timed out after ${Math.round(timeoutMs / 1000)} s: ${v.waitingFor.join(', ')}` };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `up -d`: start the supervisor detached (new session), show its progress, return when it says the plan is done. */
+async function spawnDetached(cmd: Command, opts: UpOpts, project: Project, _waitMs: number | undefined): Promise<number> {
+  const g = globalsOf(cmd);
+  const progress = createProgress(progressMode(g.progress));
+  const argv = process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach');
+  const dir = paths.project(project.name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dir, 'supervisor.log'), 'a');
+  // Always -p: the supervisor must not derive another name (e.g. from a different cwd).
+  const hasP = argv.some((a) => a === '-p' || a === '--project-name' || a.startsWith('--project-name='));
+  const { cmd: node, args } = selfArgv([...(hasP ? [] : ['-p', project.name]), ...argv, '--supervisor-fd', '3']);
+  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: process.env, cwd: process.cwd() });
+  const pipe = child.stdio[3] as NodeJS.ReadableStream;
+  let result: { ok: boolean; message: string } | undefined;
+  const rl = createInterface({ input: pipe });
+  for await (const line of rl) {
+    let m: { event?: ProjectEvent; note?: string; done?: boolean; ok?: boolean; message?: string };
+    try { m = JSON.parse(line) as typeof m; } catch { continue; }
+    if (m.event) progress.event(m.event);
+    if (m.note) progress.note(m.note);
+    if (m.done) { result = { ok: m.ok === true, message: m.message ?? '' }; break; }
+  }
+  rl.close();
+  child.unref();
+  progress.done();
+  if (!result) {
+    process.stderr.write(`The supervisor of "${project.name}" ended before the plan was done; see ${join(dir, 'supervisor.log')}\n`);
+    return 1;
+  }
+  if (!result.ok) {
+    process.stderr.write(result.message + '\n');
+    return 1;
+  }
+  void opts;
+  return 0;
+}
+
+/** `tscompose supervise`: adopt the project's containers and supervise them. */
+export async function runSupervise(cmd: Command): Promise<number> {
+  const g = globalsOf(cmd);
+  const name = g.projectName ?? (await loadProjectFor(g)).name;
+  const { supervisorAlive } = await import('../../executor/supervisor/control.ts');
+  if (await supervisorAlive(name)) return 0;
+  const { openSession } = await import('../../executor/supervisor/session.ts');
+  const lock = await acquireLock(name, { command: 'supervise', timeoutMs: 60_000 });
+  const s = await openSession(name);
+  const progress = createProgress('plain', process.stdout);
+  return superviseProject(s, lock, progress, {});
+}

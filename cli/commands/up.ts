@@ -1,0 +1,63 @@
+// `tscompose up`: create and start the stack. In the foreground this process is the project's
+// supervisor (logs, restarts, healthchecks, Ctrl-C = graceful stop); with -d a detached supervisor
+// runs the plan and reports its progress back, and `up` returns when the plan is done
+// (`--wait`: when every service is running/healthy, or completed for one-shot services).
+import { Command, Option } from 'commander';
+
+export interface UpOpts {
+  detach?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  dryRun?: boolean;
+  abortOnContainerExit?: boolean;
+  abortOnContainerFailure?: boolean;
+  exitCodeFrom?: string;
+  scale?: string[];
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  deps: boolean;
+  removeOrphans?: boolean;
+  timeout?: string;
+  start: boolean;
+  attach?: string[];
+  logPrefix: boolean;
+  timestamps?: boolean;
+  build?: boolean;
+  pull?: string;
+  supervisorFd?: string;
+  color: boolean;
+}
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('Create and start containers')
+    .argument('[services...]', 'Only these services (and their dependencies)')
+    .option('-d, --detach', 'Detached mode: run containers in the background')
+    .option('--wait', 'Wait for services to be running|healthy (one-shot services: completed). Implies detached mode')
+    .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy')
+    .option('--dry-run', 'Print the plan and touch nothing')
+    .option('--abort-on-container-exit', 'Stops all containers if any container was stopped')
+    .option('--abort-on-container-failure', 'Stops all containers if any container exited with failure')
+    .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
+    .option('--scale <service=num>', 'Scale SERVICE to NUM instances (repeatable)', collect)
+    .option('--force-recreate', 'Recreate containers even if their configuration and image haven\'t changed')
+    .option('--no-recreate', 'If containers already exist, don\'t recreate them')
+    .option('--no-deps', 'Don\'t start linked services')
+    .option('--remove-orphans', 'Remove containers for services not defined in the stack file')
+    .option('-t, --timeout <seconds>', 'Shutdown timeout in seconds when attached or when containers are already running')
+    .option('--no-start', 'Don\'t start the services after creating them')
+    .option('--attach <service>', 'Restrict attaching to the specified services (repeatable)', collect)
+    .option('--no-log-prefix', 'Don\'t print prefix in logs')
+    .option('--no-color', 'Produce monochrome output')
+    .option('--timestamps', 'Show timestamps')
+    .option('--build', 'Build images before starting containers (not supported yet)')
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
+    .addOption(new Option('--supervisor-fd <fd>').hideHelp())
+    .action(async (services: string[], opts: UpOpts, cmd: Command) => {
+      const { runUp } = await import('./up-run.ts');
+      process.exitCode = await runUp(cmd, services, opts);
+    });
+}
