@@ -294,7 +294,8 @@ class Session implements WatchSession {
       for (const e of shownErrors) this.#emit({ type: 'error', service, message: describe(e) });
       if (errors.length > shownErrors.length) this.#emit({ type: 'error', service, message: `… and ${errors.length - shownErrors.length} more sync errors` });
     }
-    if (!(o.initial && files === 0 && deleted === 0 && o.quietIfNone)) {
+    // Nothing changed (e.g. the target is a bind mount of the watched dir itself): no line.
+    if (files > 0 || deleted > 0) {
       this.#emit({ type: 'synced', service, files, deleted, containers: containers.length, ms: performance.now() - t0, initial: o.initial,
         ...(sample ? { sample: sample.replace(/^[^:]*:/, '') } : {}) });
     }

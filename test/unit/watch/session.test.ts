@@ -285,3 +285,15 @@ test('with the real chokidar watcher a rule on a single file sees that file chan
     assert.deepEqual(s.calls, ['restart web']);
   } finally { await sess.close(); }
 });
+
+test('when the target is a bind mount of the watched dir itself, nothing is rewritten and no sync line is printed', async () => {
+  const s = setup([{ action: 'sync', path: './src', target: '/app' }]);
+  s.containers[0]!.mounts.push({ source: join(s.src, 'src'), target: '/app', readOnly: false });
+  const sess = await startWatch(s.p, s.actions, fast(s.fw));
+  writeFileSync(join(s.src, 'src/a.js'), 'v1');
+  s.fw.of(join(s.src, 'src')).emit({ type: 'change', path: join(s.src, 'src/a.js') });
+  await sess.idle();
+  assert.deepEqual(s.lines.filter((l) => l.includes('synced') || l.includes('sync ')), []);
+  assert.equal(readFileSync(join(s.src, 'src/a.js'), 'utf8'), 'v1');
+  await sess.close();
+});
