@@ -132,13 +132,12 @@ export function configTree(p: Project, opts: { json?: boolean } = {}): Obj {
   const json = opts.json === true;
   const services: Obj = {};
   for (const name of Object.keys(p.services).sort()) {
-    const s = serviceShape(p.services[name], json) as Obj;
-    // compose omits empty maps in YAML (omitempty) and our model always has these three.
+    const svc = p.services[name]!;
+    // compose's JSON always carries command and entrypoint (no omitempty there), in their place.
+    const src = json ? { ...svc, command: svc.command ?? null, entrypoint: svc.entrypoint ?? null } : svc;
+    const s = serviceShape(src, json) as Obj;
+    // compose omits empty maps (omitempty) and our model always has these three.
     for (const k of ['environment', 'labels', 'depends_on']) if (isObj(s[k]) && Object.keys(s[k] as Obj).length === 0) delete s[k];
-    if (json) {
-      s.command ??= null;
-      s.entrypoint ??= null;
-    }
     services[name] = s;
   }
   const out: Obj = { name: p.name, services };
