@@ -58,8 +58,9 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   const networkOps = ensureOps(project, observed.networks, uses, 'network', ops);
   const volumeOps = ensureOps(project, observed.volumes, uses, 'volume', ops);
 
-  /** service → ids of the operations that leave each of its containers in its final state. */
-  const terminal = new Map<string, string[]>();
+  /** service → the operations that leave each of its containers in its final state. */
+  const terminal = new Map<string, Operation[]>();
+  const all = selected === graph.services && !options.noDeps;
   /** Services whose containers this plan recreates or restarts (dependents with restart: true follow). */
   const changed = new Set<string>();
   const recreated = new Set<string>();
@@ -67,7 +68,8 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   for (const name of graph.order) {
     if (!inPlan.has(name)) continue;
     const s = project.services[name] as Service;
-    const edges = (graph.deps.get(name) ?? []).filter((e) => inPlan.has(e.dep));
+    const deps = graph.deps.get(name) ?? [];
+    const edges = all ? deps : deps.filter((e) => inPlan.has(e.dep));
     const replicas = replicasOf(name, s, options.scale);
     checkReplicas(project, name, s, replicas);
     const policy: Policy = isSelected.has(name)
@@ -80,7 +82,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const use = uses.get(name) as { networks: string[]; volumes: string[] };
     for (const k of use.networks) { const id = networkOps.get(k); if (id) first.push(id); }
     for (const k of use.volumes) { const id = volumeOps.get(k); if (id) first.push(id); }
-    appendUnique(first, edges, terminal);
+    for (const o of uniqueTerminals(edges, terminal)) first.push(o.id);
     const waitFor: WaitFor[] = edges
       .filter((e) => e.kinds.includes('depends_on'))
       .map((e) => ({ service: e.dep, condition: e.condition, required: e.required }));
@@ -91,13 +93,9 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const existing = byService.get(name) ?? [];
     const keepers = existing.slice(0, replicas);
     const extra = existing.slice(replicas);
-    const finals: string[] = [];
-    const mk = (type: Operation['type'], resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[]): Operation => {
-      const o: Operation = { id: `${type}:${resource}`, type, kind: 'container', resource, service: name, number, cause, dependsOn };
-      if (containerId) o.containerId = containerId;
-      if (waitFor.length && (type === 'start' || type === 'restart')) o.waitFor = waitFor;
-      return o;
-    };
+    const finals: Operation[] = [];
+    const mk = (type: Operation['type'], resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[]): Operation =>
+      containerOp(type, name, resource, number, containerId, cause, dependsOn, waitFor);
 
     // Scale down: highest numbers first, one after the other, so the survivors are always the lowest.
     let prev: string | undefined;
@@ -121,10 +119,10 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
         ops.push(r);
         recreated.add(name);
         changed.add(name);
-        if (options.noStart) { finals.push(r.id); continue; }
+        if (options.noStart) { finals.push(r); continue; }
         const st = mk('start', c.name, c.number, c.id, 'recreated', [r.id]);
         ops.push(st);
-        finals.push(st.id);
+        finals.push(st);
         continue;
       }
       const note = diff ? `; ${diff}, not recreated (--no-recreate)` : '';
@@ -140,7 +138,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
         op = mk('keep', c.name, c.number, c.id, diff ? `${state.replace('up to date', 'running')}${note}` : state, first);
       }
       ops.push(op);
-      finals.push(op.id);
+      finals.push(op);
     }
 
     // Scale up with the smallest numbers no existing container of the service uses.
@@ -154,34 +152,39 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       const cr = mk('create', cname, n, undefined, existing.length ? `scale up: ${keepers.length} → ${replicas}` : 'new service', first);
       cr.configHash = hash;
       ops.push(cr);
-      if (options.noStart) { finals.push(cr.id); continue; }
+      if (options.noStart) { finals.push(cr); continue; }
       const st = mk('start', cname, n, undefined, 'new container', [cr.id]);
       ops.push(st);
-      finals.push(st.id);
+      finals.push(st);
     }
 
     // A service with no containers (scale 0) passes its own dependencies through, so its dependents
     // still start after them.
-    if (!finals.length) appendUnique(finals, edges, terminal);
-    terminal.set(name, finals);
+    terminal.set(name, finals.length ? finals : uniqueTerminals(edges, terminal));
   }
 
   return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => inPlan.has(x.service)) };
 }
 
 /**
- * Appends the terminal ids of each dependency, once each. Two dependencies share ids only through
- * services scaled to zero; lists are usually a few ids, where a scan beats building a Set.
+ * The terminal operations of each dependency, once each (two dependencies share some only through
+ * services scaled to zero). Compared by identity: no string comparison on the hot path.
  */
-function appendUnique(list: string[], edges: DepEdge[], terminal: Map<string, string[]>): void {
-  let total = list.length;
+function uniqueTerminals(edges: DepEdge[], terminal: Map<string, Operation[]>): Operation[] {
+  if (edges.length === 1) return terminal.get((edges[0] as DepEdge).dep) ?? [];
+  let total = 0;
   for (const e of edges) total += terminal.get(e.dep)?.length ?? 0;
-  if (total > 32) {
-    const seen = new Set(list);
-    for (const e of edges) for (const id of terminal.get(e.dep) ?? []) if (!seen.has(id)) { seen.add(id); list.push(id); }
-    return;
-  }
-  for (const e of edges) for (const id of terminal.get(e.dep) ?? []) if (!list.includes(id)) list.push(id);
+  if (total > 32) return [...new Set(edges.flatMap((e) => terminal.get(e.dep) ?? []))];
+  const out: Operation[] = [];
+  for (const e of edges) for (const o of terminal.get(e.dep) ?? []) if (!out.includes(o)) out.push(o);
+  return out;
+}
+
+function containerOp(type: Operation['type'], service: string, resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[], waitFor: WaitFor[]): Operation {
+  const o: Operation = { id: `${type}:${resource}`, type, kind: 'container', resource, service, number, cause, dependsOn };
+  if (containerId) o.containerId = containerId;
+  if (waitFor.length && (type === 'start' || type === 'restart')) o.waitFor = waitFor;
+  return o;
 }
 
 function groupByService(containers: ObservedContainer[]): Map<string, ObservedContainer[]> {
