@@ -27,6 +27,8 @@ function Def<T extends TSchema>(id: string, schema: T) {
 }
 
 const Str = Type.String();
+/** A closed set of strings (ajv `enum`, one clear error listing the allowed values). */
+const Enum = <T extends string>(...values: T[]) => Type.Unsafe<T>({ type: 'string', enum: values });
 const Num = Type.Union([Type.Number(), Type.String()]);
 const Int = Type.Union([Type.Integer(), Type.String()]);
 const Bool = Type.Union([Type.Boolean(), Type.String()]);
@@ -78,7 +80,7 @@ const Deploy = Def('Deploy', Obj({
 }));
 
 const ServiceVolume = Def('ServiceVolume', Type.Union([Str, Obj({
-  type: Str, source: Str, target: Str, read_only: Bool, consistency: Str,
+  type: Enum('bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'image'), source: Str, target: Str, read_only: Bool, consistency: Str,
   bind: Obj({ propagation: Str, create_host_path: Bool, recursive: Str, selinux: Str }),
   volume: Obj({ labels: ListOrDict, nocopy: Bool, subpath: Str }),
   tmpfs: Obj({ size: Size, mode: Num }),
@@ -86,7 +88,7 @@ const ServiceVolume = Def('ServiceVolume', Type.Union([Str, Obj({
 }, ['type'])]));
 
 const Port = Def('Port', Type.Union([Type.Number(), Str, Obj({
-  name: Str, mode: Str, host_ip: Str, target: Int, published: Type.Union([Str, Type.Integer()]),
+  name: Str, mode: Enum('host', 'ingress'), host_ip: Str, target: Int, published: Type.Union([Str, Type.Integer()]),
   protocol: Str, app_protocol: Str,
 })]));
 
@@ -95,11 +97,11 @@ const ServiceNetwork = Def('ServiceNetwork', Type.Union([Null, Obj({
   mac_address: Str, driver_opts: Map_(Type.Union([Str, Type.Number()])), priority: Num, gw_priority: Num,
 })]));
 
-const DependsOn = Def('DependsOn', Type.Union([StrList, Map_(Obj({ condition: Str, restart: Bool, required: Bool }))]));
+const DependsOn = Def('DependsOn', Type.Union([StrList, Map_(Obj({ condition: Enum('service_started', 'service_healthy', 'service_completed_successfully'), restart: Bool, required: Bool }))]));
 
 const Develop = Def('Develop', Obj({
   watch: Type.Array(Obj({
-    path: Str, action: Str, target: Str, ignore: StrOrList, include: StrOrList, initial_sync: Bool,
+    path: Str, action: Enum('rebuild', 'sync', 'restart', 'sync+restart', 'sync+exec'), target: Str, ignore: StrOrList, include: StrOrList, initial_sync: Bool,
     exec: Obj({ command: StrOrList, user: Str, privileged: Bool, working_dir: Str, environment: ListOrDict }),
   }, ['path', 'action'])),
 }));
@@ -116,7 +118,7 @@ export const ServiceSpec = Def('Service', Obj({
   credential_spec: AnyObj, depends_on: DependsOn, deploy: Type.Union([Null, Deploy]), develop: Type.Union([Null, Develop]),
   device_cgroup_rules: StrList, devices: Type.Array(Type.Union([Str, Obj({ source: Str, target: Str, permissions: Str })])),
   dns: StrOrList, dns_opt: StrList, dns_search: StrOrList, domainname: Str, entrypoint: Command,
-  env_file: Type.Union([Str, Type.Array(Type.Union([Str, Obj({ path: Str, required: Bool, format: Str }, ['path'])]))]),
+  env_file: Type.Union([Str, Type.Array(Type.Union([Str, Obj({ path: Str, required: Bool, format: Enum('raw') }, ['path'])]))]),
   label_file: StrOrList, environment: ListOrDict, expose: Type.Array(Type.Union([Str, Type.Number()])),
   extends: Extends, external_links: StrList, extra_hosts: Type.Union([ListOrDict, Map_(StrOrList)]),
   gpus: Type.Union([Str, Type.Array(AnyObj)]), group_add: Type.Array(Type.Union([Str, Type.Number()])),

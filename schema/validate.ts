@@ -105,6 +105,9 @@ function describe(errors: ErrorObject[], data: unknown, origins: Map<string, Ori
       const set = typeErrs.get(base) ?? new Set<string>();
       for (const x of Array.isArray(t) ? t : [t]) set.add(x);
       typeErrs.set(base, set);
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(', ');
+      otherErrs.push({ path: base, msg: `must be one of ${allowed}, got ${kindOf(valueAt(data, base))}` });
     } else if (e.keyword === 'required') {
       otherErrs.push({ path: base, msg: `missing required key "${(e.params as { missingProperty: string }).missingProperty}"` });
     } else if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') {

@@ -82,3 +82,9 @@ test('errors in several files are all reported, each in its own file', () => {
 test('the generated validator is up to date with schema/spec.ts', () => {
   assert.equal(readFileSync(GENERATED, 'utf8'), generateValidator(), 'run: node schema/gen-validator.ts');
 });
+
+test('closed value sets list what is allowed', () => {
+  const [p] = problems('services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: service_healty}\n  b: {image: y}\n');
+  assert.equal(p!.keyPath, 'services.a.depends_on.b.condition');
+  assert.equal(p!.message, 'must be one of "service_started", "service_healthy", "service_completed_successfully", got "service_healty"');
+});
