@@ -1,5 +1,5 @@
 // `.env` and `env_file` parsing with compose's rules (compose-go's dotenv parser, not npm dotenv):
-// `KEY=VALUE` lines, optional `export ` prefix, `#` comments (inline only after whitespace in an
+// `KEY=VALUE` (or YAML-style `KEY: VALUE`) lines, optional `export ` prefix, `#` comments (inline only after whitespace in an
 // unquoted value), single quotes literal, double quotes with escapes and multi-line values,
 // `${VAR}` interpolated from earlier lines of the same file and then from the lookup,
 // a bare `KEY` takes its value from the lookup (skipped when unset). `raw` format keeps values as written.
@@ -15,7 +15,8 @@ export class EnvFileError extends TscError {
   }
 }
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_.\-]*$/;
+// compose-go accepts letters, digits, "_", ".", "-", "[" and "]" in names.
+const KEY = /^[\p{L}\p{N}_.\-[\]]+$/u;
 const DQ_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '\\$', "'": "'" };
 
 export function parseEnv(text: string, opts: { lookup?: Lookup; raw?: boolean; onMissing?: (name: string) => void } = {}): Record<string, string> {
@@ -36,7 +37,7 @@ export function parseEnv(text: string, opts: { lookup?: Lookup; raw?: boolean; o
       continue;
     }
     if (l.startsWith('export ')) l = l.slice(7).replace(/^\s+/, '');
-    const eq = l.indexOf('=');
+    const eq = l.search(/[=:]/);
     if (eq < 0) {
       const key = l.trim();
       if (!KEY.test(key)) throw new EnvFileError(`line ${startLine}: invalid variable name "${key}"`, startLine);
@@ -76,7 +77,7 @@ export function parseEnv(text: string, opts: { lookup?: Lookup; raw?: boolean; o
         out[key] = interp(unescaped, lookup, startLine, key, opts.onMissing);
       }
     } else {
-      const hash = rest.search(/\s#/);
+      const hash = rest.indexOf(' #');
       if (hash >= 0) rest = rest.slice(0, hash);
       out[key] = interp(rest.trim(), lookup, startLine, key, opts.onMissing);
     }

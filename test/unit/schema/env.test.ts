@@ -24,6 +24,10 @@ test('values interpolate from earlier lines, then from the lookup', () => {
   assert.equal(env.URL, 'postgres://db:5432/app');
 });
 
+test('YAML-style KEY: VALUE lines are accepted, as compose does', () => {
+  assert.deepEqual(parseEnv('A: 1\nB.c-d=2\n'), { A: '1', 'B.c-d': '2' });
+});
+
 test('a bare KEY takes its value from the lookup and is skipped when unset', () => {
   assert.deepEqual(parseEnv('FROM_SHELL\nNOT_SET\n', { lookup: (k) => (k === 'FROM_SHELL' ? 'yes' : undefined) }), { FROM_SHELL: 'yes' });
 });
@@ -33,6 +37,6 @@ test('raw format keeps values exactly as written', () => {
 });
 
 test('invalid names and unterminated quotes are errors with the line', () => {
-  assert.throws(() => parseEnv('OK=1\n1BAD=2\n'), (e: unknown) => e instanceof EnvFileError && e.line === 2);
+  assert.throws(() => parseEnv('OK=1\nBAD$=2\n'), (e: unknown) => e instanceof EnvFileError && e.line === 2);
   assert.throws(() => parseEnv('A="open\n'), EnvFileError);
 });
