@@ -3,7 +3,7 @@
 // native/helper.c parse_spec); this file is the one place that knows that format, so the C side
 // never parses JSON and stays a few hundred lines.
 import { TscError } from '../../schema/errors.ts';
-import type { OciMount, OciSpec } from './oci.ts';
+import type { OciDevice, OciMount, OciSpec } from './oci.ts';
 
 export interface CompactOptions {
   /** Prepared network namespace to join (overrides the spec's network namespace path). */
@@ -101,6 +101,10 @@ const DEV_LINKS: [string, string][] = [
   ['/proc/self/fd/2', '/dev/stderr'], ['pts/ptmx', '/dev/ptmx'], ['/proc/kcore', '/dev/core'],
 ];
 
+const STANDARD_DEVICES: OciDevice[] = [
+  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+].map(([path, major, minor]) => ({ path: path as string, type: 'c', major: major as number, minor: minor as number, fileMode: 0o666, uid: 0, gid: 0 }));
+
 /** Tokens for `tscompose-helper run`. */
 export function compactRun(spec: OciSpec, o: CompactOptions): string[] {
   const t: string[] = ['rootfs', spec.root.path];
@@ -117,7 +121,10 @@ export function compactRun(spec: OciSpec, o: CompactOptions): string[] {
     t.push('mount', m.source ?? m.type ?? 'none', m.destination, flags & MS.BIND ? '' : (m.type ?? ''), String(flags), String(prop), data);
     if (m.destination === '/dev' && m.type === 'tmpfs') devTmpfs = true;
   }
-  for (const d of spec.linux.devices ?? []) {
+  // OCI runtimes always provide the standard nodes in a tmpfs /dev, listed in the spec or not.
+  const devices = [...(spec.linux.devices ?? [])];
+  if (devTmpfs) for (const d of STANDARD_DEVICES) if (!devices.some((x) => x.path === d.path)) devices.push(d);
+  for (const d of devices) {
     t.push('dev', d.path, d.type === 'u' ? 'c' : d.type, String(d.major ?? 0), String(d.minor ?? 0),
       String(d.fileMode ?? 0o666), String(d.uid ?? 0), String(d.gid ?? 0));
   }

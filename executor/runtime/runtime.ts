@@ -138,12 +138,16 @@ function mkfifo(path: string): void {
   execFileSync('mkfifo', ['-m', '0600', path]);
 }
 
-/** Releases a container launched with `gated: true` (OCI start). Opening the FIFO unblocks it. */
+/** Releases a container launched with `gated: true` (OCI start): it blocks writing to the FIFO until we read. */
 export async function startGated(containerDir: string): Promise<void> {
   const { open } = await import('node:fs/promises');
-  const fh = await open(files.gate(containerDir), 'w');
-  await fh.write('s');
-  await fh.close();
+  const fh = await open(files.gate(containerDir), 'r');
+  try {
+    const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
+    if (bytesRead !== 1) throw new TscError('STATE', 'The container was gone before it could be started');
+  } finally {
+    await fh.close();
+  }
   rmSync(files.gate(containerDir), { force: true });
 }
 
@@ -159,31 +163,24 @@ export function readExit(containerDir: string): ExitStatus | undefined {
 export async function waitExit(containerDir: string, signal?: AbortSignal): Promise<ExitStatus> {
   const done = readExit(containerDir);
   if (done) return done;
-  const ours = exits.get(containerDir);
-  if (ours) {
-    await Promise.race([ours, abortPromise(signal)]);
-    const st = readExit(containerDir);
-    if (st) return st;
-  }
   return new Promise<ExitStatus>((resolve, reject) => {
-    // inotify on the dir (the waiter renames exit.json into place), plus a slow poll in case the
-    // event is missed (e.g. the dir is on a filesystem without inotify).
+    // inotify on the dir (the waiter renames exit.json into place) keeps this process alive
+    // while it waits; the waiter's own `exit` message (when we launched it) is quicker still;
+    // a slow poll covers a missed event.
     const w = watch(containerDir, () => check());
     const timer = setInterval(check, 500);
     const onAbort = () => { cleanup(); reject(new TscError('ABORTED', 'Waiting for the container was cancelled')); };
     signal?.addEventListener('abort', onAbort, { once: true });
-    function cleanup() { w.close(); clearInterval(timer); signal?.removeEventListener('abort', onAbort); }
+    exits.get(containerDir)?.then(check, check);
+    let settled = false;
+    function cleanup() { settled = true; w.close(); clearInterval(timer); signal?.removeEventListener('abort', onAbort); }
     function check() {
+      if (settled) return;
       const st = readExit(containerDir);
       if (st) { cleanup(); resolve(st); }
     }
     check();
   });
-}
-
-function abortPromise(signal?: AbortSignal): Promise<void> {
-  if (!signal) return new Promise(() => {});
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new TscError('ABORTED', 'Waiting for the container was cancelled')), { once: true }));
 }
 
 /** Sends a signal to the container's PID 1. False when it is already gone. */

@@ -446,9 +446,11 @@ static void set_caps(void)
     { (uint32_t)(S.cap_eff >> 32), (uint32_t)(S.cap_prm >> 32), (uint32_t)(S.cap_inh >> 32) },
   };
   if (syscall(SYS_capset, &h, d) < 0) child_fail("capabilities", errno, "capset");
+  /* An ambient cap must also be permitted and inheritable; bundles (`crun spec`) often list it
+   * without inheritable, and crun then skips it quietly: so do we (EPERM). */
   for (int c = 0; c < 64; c++)
     if ((S.cap_amb >> c) & 1)
-      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) child_fail("capabilities", errno, "ambient");
+      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM) child_fail("capabilities", errno, "ambient");
 }
 
 /* Looks argv[0] up in the container's PATH (execvpe would use ours) and execs it. */
@@ -542,6 +544,8 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
   /* The cgroup namespace is made after placement, so the container sees its own cgroup as /. */
   if (S.ns[NS_CGROUP] && !*S.ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) child_fail("namespace", errno, "cgroup");
 
+  int gatefd = -1;
+  if (S.gate && (gatefd = open(S.gate, O_PATH | O_CLOEXEC)) < 0) child_fail("start", errno, S.gate);
   if (S.rootfs) setup_rootfs();
   if (S.hostname && sethostname(S.hostname, strlen(S.hostname)) < 0) child_fail("hostname", errno, S.hostname);
   if (S.domainname && setdomainname(S.domainname, strlen(S.domainname)) < 0) child_fail("hostname", errno, S.domainname);
@@ -554,14 +558,18 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
   }
   if (S.oomscore && write_file("/proc/self/oom_score_adj", S.oomscore) < 0) child_fail("oom_score_adj", errno, S.oomscore);
 
-  if (S.gate) {
-    /* OCI create/start: announce that set-up is done, then block until `start` opens the FIFO. */
+  if (gatefd >= 0) {
+    /* OCI create/start: announce that set-up is done, then block until `start` opens the FIFO
+     * for reading. Opened for writing through the O_PATH fd kept from before the pivot (the
+     * FIFO is a host path the container cannot see), as runc's exec.fifo. */
     ssize_t w = write(errpipe, "created\n", 8); (void)w;
-    int g = open(S.gate, O_RDONLY | O_CLOEXEC);
+    char p[64];
+    fdpath(p, sizeof p, gatefd);
+    int g = open(p, O_WRONLY | O_CLOEXEC);
     if (g < 0) child_fail("start", errno, S.gate);
-    char c;
-    if (read(g, &c, 1) != 1) _exit(126);
+    if (write(g, "s", 1) != 1) child_fail("start", errno, S.gate);
     close(g);
+    close(gatefd);
   }
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   finalize_and_exec();
