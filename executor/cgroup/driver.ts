@@ -2,6 +2,7 @@
 // limits purely. v1 and hybrid hosts share the v1 driver (which also uses the unified
 // hierarchy when there is one); pure v2 hosts get the v2 driver.
 import { resolve } from 'node:path';
+import { attachDeviceProgram } from '../sys/bpf.ts';
 import { detectLayout } from './detect.ts';
 import type { CgroupDriver } from './types.ts';
 import { V1Driver } from './v1/driver.ts';
@@ -18,7 +19,7 @@ export function detectCgroupDriver(fsRoot = '/sys/fs/cgroup', opts: { mountinfo?
   const cached = cache.get(root);
   if (cached && !opts.fresh && opts.mountinfo === undefined) return cached;
   const layout = detectLayout(root, opts.mountinfo);
-  const driver = layout.mode === 'v2' ? new V2Driver(root, layout) : new V1Driver(root, layout);
+  const driver = layout.mode === 'v2' ? new V2Driver(root, layout, layout.fake ? undefined : attachDeviceProgram) : new V1Driver(root, layout);
   cache.set(root, driver);
   return driver;
 }

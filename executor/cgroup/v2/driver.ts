@@ -10,6 +10,7 @@ import { handleOf, levels, mkdirChain, removeChain } from '../tree.ts';
 import type { CgroupDriver, CgroupHandle, CgroupResources, CgroupStats } from '../types.ts';
 import { applyCpuV2, cpuUsageNsV2 } from './cpu.ts';
 import { applyCpusetV2 } from './cpuset.ts';
+import { deviceProgram } from './devices.ts';
 import { setFrozenV2 } from './freezer.ts';
 import { applyIoV2 } from './io.ts';
 import { killViaCgroupKill, populatedV2 } from './kill.ts';
@@ -48,12 +49,16 @@ export class V2Driver implements CgroupDriver {
   readonly #layout: Layout;
   readonly #root: string;
 
-  constructor(fsRoot: string, layout: Layout) {
+  readonly #attachDevices: ((dir: string, insns: Buffer) => void) | undefined;
+
+  /** `attachDevices` loads and attaches the device program (executor/sys/bpf.ts); absent for a fake tree. */
+  constructor(fsRoot: string, layout: Layout, attachDevices?: (dir: string, insns: Buffer) => void) {
     const h = layout.hierarchies.find((x) => x.version === 2);
     if (!h || layout.mode !== 'v2') throw new TscError('CGROUP', `No cgroup v2 hierarchy under ${fsRoot}`);
     this.fsRoot = fsRoot;
     this.#layout = layout;
     this.#root = h.path;
+    this.#attachDevices = attachDevices;
   }
 
   #leaf(h: CgroupHandle): string {
@@ -84,9 +89,8 @@ export class V2Driver implements CgroupDriver {
         applyMemoryV2(dir, r.memory);
         applyPidsV2(dir, r.pids);
         applyIoV2(dir, r.blockIO);
-        if (r.devices?.length) {
-          throw new TscError('CGROUP_UNSUPPORTED', 'Device rules on cgroup v2 need an eBPF device program, which is not implemented yet');
-        }
+        // No devices controller on v2: an eBPF program decides. A fake tree cannot run one.
+        if (!r.allDevices && this.#attachDevices) this.#attachDevices(dir, deviceProgram(r.devices));
       });
     } catch (e) {
       void removeChain(this.#layout, project, id).catch(() => undefined);

@@ -68,3 +68,30 @@ test('cgroup.kill ends a forking process tree in one write', { skip }, async () 
   await driver.removeProject(env.project);
   assert.deepEqual(cgroupDirs().filter((d) => d.includes(env.project)), []);
 });
+
+test('the eBPF device program lets a task open /dev/null but not a disk or /dev/kmsg, and mknod is allowed', { skip }, async () => {
+  driver = detectCgroupDriver(UNIFIED);
+  const h = driver.create(env.project, 'dev', {});
+  const node = join(env.dir, 'loopnode');
+  const script = [
+    'set -e; for f; do echo $$ > "$f"; done; set +e',
+    'head -c1 /dev/null && echo null:ok || echo null:denied',
+    'head -c1 /dev/loop0 >/dev/null 2>&1 && echo loop:ok || echo loop:denied',
+    'head -c1 /dev/kmsg >/dev/null 2>&1 && echo kmsg:ok || echo kmsg:denied',
+    `mknod ${node} b 7 0 && echo mknod:ok || echo mknod:denied`,
+    `head -c1 ${node} >/dev/null 2>&1 && echo node:ok || echo node:denied`,
+  ].join('\n');
+  const c = spawn('sh', ['-c', script, 'sh', ...driver.procsFiles(h)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(c);
+  let out = '';
+  c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise<void>((r) => c.once('exit', () => r()));
+  assert.equal(out, 'null:ok\nloop:denied\nkmsg:denied\nmknod:ok\nnode:denied\n');
+  // Outside the cgroup the same opens work: the refusals above are the program's.
+  const host = spawn('sh', ['-c', 'head -c1 /dev/loop0 >/dev/null 2>&1 && echo ok'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let hostOut = '';
+  host.stdout!.on('data', (d: Buffer) => { hostOut += d.toString(); });
+  await new Promise<void>((r) => host.once('exit', () => r()));
+  assert.equal(hostOut, 'ok\n');
+  await driver.remove(h);
+});
