@@ -67,32 +67,33 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   // 1. The env files (.env in the project directory, or --env-file), read before discovery since
   //    COMPOSE_FILE / COMPOSE_PROJECT_NAME / COMPOSE_PROFILES may be set there.
   const disabledEnvFile = truthy(shell.COMPOSE_DISABLE_ENV_FILE);
-  const readDotenv = (dir: string): Record<string, string> => {
-    if (disabledEnvFile) return {};
+  const readDotenv = (dir: string): { vars: Record<string, string>; problems: StackFileProblem[] } => {
+    const vars: Record<string, string> = {};
+    const pp: StackFileProblem[] = [];
+    if (disabledEnvFile) return { vars, problems: pp };
     const files = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(cwd, f)) : [resolve(dir, '.env')];
-    const out: Record<string, string> = {};
     for (const f of files) {
       let text: string;
       try {
         text = readFileSync(f, 'utf8');
       } catch {
-        if (opts.envFiles?.length) problems.push({ message: `env file ${f} not found`, keyPath: '' });
+        if (opts.envFiles?.length) pp.push({ message: `env file ${f} not found`, keyPath: '' });
         continue;
       }
       try {
-        Object.assign(out, parseEnv(text, { lookup: (k) => shell[k] ?? out[k] }));
+        Object.assign(vars, parseEnv(text, { lookup: (k) => shell[k] ?? vars[k] }));
       } catch (e) {
-        problems.push({ message: (e as Error).message, keyPath: '', origin: { file: f, line: (e as { line?: number }).line ?? 1, col: 1 } });
+        pp.push({ message: (e as Error).message, keyPath: '', origin: { file: f, line: (e as { line?: number }).line ?? 1, col: 1 } });
       }
     }
-    return out;
+    return { vars, problems: pp };
   };
   const firstDir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : cwd;
-  let dotenv = readDotenv(firstDir);
+  let env0 = readDotenv(firstDir);
   const lookupIn = (d: Record<string, string>): Lookup => (k) => shell[k] ?? d[k];
 
   // 2. Files and project directory.
-  const found = discoverFiles({ files: opts.files, env: lookupIn(dotenv), cwd, searchFrom: firstDir });
+  const found = discoverFiles({ files: opts.files, env: lookupIn(env0.vars), cwd, searchFrom: firstDir });
   if (found.problem) {
     problems.push(found.problem);
     throw fail();
@@ -101,8 +102,10 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   const projectDir = opts.projectDirectory
     ? resolve(cwd, opts.projectDirectory)
     : firstFile === STDIN ? cwd : dirname(firstFile);
-  if (projectDir !== firstDir && !opts.envFiles?.length) dotenv = readDotenv(projectDir);
-  const lookup = lookupIn(dotenv);
+  // The .env that counts is the project directory's (the first read only served to find the files).
+  if (projectDir !== firstDir && !opts.envFiles?.length) env0 = readDotenv(projectDir);
+  problems.push(...env0.problems);
+  const lookup = lookupIn(env0.vars);
   const home = shell.HOME ?? '/root';
 
   // 3. Per file stages.

@@ -154,3 +154,14 @@ test('an empty stack file is an error', () => {
     s.cleanup();
   }
 });
+
+test('a malformed .env is reported at its line', () => {
+  const s = stack({ 'compose.yaml': 'services:\n  a: {image: x}\n', '.env': 'GOOD=1\nBAD="unterminated\n' });
+  try {
+    const [p] = problemsOf(() => s.load());
+    assert.equal(p!.origin!.file, join(s.dir, '.env'));
+    assert.equal(p!.origin!.line, 2);
+  } finally {
+    s.cleanup();
+  }
+});
