@@ -12,11 +12,13 @@
 // checks cannot race.
 import {
   createReadStream, openSync, readSync, closeSync, writeSync, fchownSync, fchmodSync, futimesSync,
-  lstatSync, mkdirSync, rmSync, symlinkSync, linkSync, lchownSync, chmodSync, lutimesSync, chownSync, utimesSync, constants as C,
+  lstatSync, statSync, readFileSync, mkdirSync, rmSync, symlinkSync, linkSync, lchownSync, chmodSync, lutimesSync, chownSync, utimesSync, constants as C,
 } from 'node:fs';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { posix } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
@@ -72,8 +74,57 @@ export const OPAQUE = '.wh..wh..opq';
 
 export interface UnpackResult { diffId: string; size: number; entries: number }
 
-/** Unpacks the layer blob `file` into `dest` (an existing empty dir). */
-export async function unpackLayer(file: string, dest: string): Promise<UnpackResult> {
+/** Layers smaller than this unpack on the calling thread: a worker costs ~50 ms to start. */
+export const WORKER_THRESHOLD = 8 * 1024 * 1024;
+
+/**
+ * Unpacks the layer blob `file` into `dest` (an existing empty dir). Large layers unpack on a
+ * worker thread (executor/image/unpack-worker.ts) so the caller's event loop stays free.
+ */
+export async function unpackLayer(file: string, dest: string, opts: { worker?: boolean } = {}): Promise<UnpackResult> {
+  const useWorker = opts.worker ?? statSync(file).size >= WORKER_THRESHOLD;
+  if (!useWorker) return unpackLayerHere(file, dest);
+  return new Promise<UnpackResult>((resolve, reject) => {
+    const p = pool();
+    const id = ++p.seq;
+    p.jobs.set(id, { resolve, reject });
+    p.worker.ref();
+    p.worker.postMessage({ id, file, dest });
+  });
+}
+
+type WorkerReply = { id: number; ok: true; result: UnpackResult } | { id: number; ok: false; error: { code: string; message: string; hint?: string; entry?: string } };
+interface Pool { worker: Worker; seq: number; jobs: Map<number, { resolve: (r: UnpackResult) => void; reject: (e: unknown) => void }> }
+let shared: Pool | undefined;
+
+function pool(): Pool {
+  if (shared) return shared;
+  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url));
+  const p: Pool = { worker, seq: 0, jobs: new Map() };
+  worker.on('message', (m: WorkerReply) => {
+    const job = p.jobs.get(m.id);
+    if (!job) return;
+    p.jobs.delete(m.id);
+    if (p.jobs.size === 0) worker.unref(); // an idle worker must not keep the process alive
+    if (m.ok) return job.resolve(m.result);
+    const e = m.error;
+    if (e.code === 'BAD_LAYER') job.reject(new LayerError(e.entry ? e.message.replace(/^layer entry "[^"]*": /, '') : e.message, e.entry));
+    else job.reject(new TscError(e.code, e.message, e.hint ? { hint: e.hint } : {}));
+  });
+  const fail = (err: unknown) => {
+    if (shared === p) shared = undefined;
+    for (const j of p.jobs.values()) j.reject(asLayerError(err));
+    p.jobs.clear();
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new LayerError(`unpack worker exited with code ${code}`)));
+  worker.unref();
+  shared = p;
+  return p;
+}
+
+/** Unpacks on the calling thread. */
+export async function unpackLayerHere(file: string, dest: string): Promise<UnpackResult> {
   const src = createReadStream(file, { highWaterMark: 1024 * 1024 });
   return unpackStream(src, fileCompression(file), dest);
 }
@@ -107,6 +158,9 @@ export async function unpackStream(src: Readable, compression: Compression, dest
         if (!nonZero && w.count === 0) nonZero = chunk.some((b) => b !== 0);
         parser.write(chunk);
         if (failure) throw failure;
+        // Buffered chunks resolve as microtasks, which never let the event loop poll I/O; without
+        // this, a running unpack starved the parallel downloads of a pull (bench/pull).
+        await yieldToLoop();
       }
       parser.end();
     });
@@ -348,10 +402,13 @@ function attrs(path: string, e: ReadEntry): DirAttrs {
 }
 
 function currentUmask(): number {
-  // process.umask() without an argument is deprecated; set-and-restore reads it the same way.
-  const m = process.umask(0o022);
-  process.umask(m);
-  return m;
+  // process.umask() without an argument is deprecated and setting it is refused on worker
+  // threads; the kernel reports it read-only in /proc/self/status.
+  try {
+    const m = /^Umask:\s*([0-7]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1]!, 8);
+  } catch { /* no procfs: assume the common default */ }
+  return 0o022;
 }
 
 function lstatOrUndefined(p: string) {

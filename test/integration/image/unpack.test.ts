@@ -20,7 +20,7 @@ after(() => {
 });
 
 /** Writes `entries` as a layer blob (optionally compressed) and unpacks it into a fresh dir. */
-async function unpack(entries: CraftEntry[], compress: (b: Buffer) => Buffer = (b) => b) {
+async function unpack(entries: CraftEntry[], compress: (b: Buffer) => Buffer = (b) => b, worker = false) {
   const id = ++n;
   const blob = join(env.dir, `layer${id}.tar`);
   const tarBytes = craftTar(entries);
@@ -32,7 +32,7 @@ async function unpack(entries: CraftEntry[], compress: (b: Buffer) => Buffer = (
   writeFileSync(join(outside, 'secret'), 'untouched');
   let error: unknown;
   let result;
-  try { result = await unpackLayer(blob, dest); } catch (e) { error = e; }
+  try { result = await unpackLayer(blob, dest, { worker }); } catch (e) { error = e; }
   return { dest, outside, result, error, tarBytes };
 }
 
@@ -252,6 +252,21 @@ describe('hostile layers never write outside the layer dir', () => {
     ]);
     assert.ok(error instanceof LayerError, String(error));
     assertOutsideUntouched(outside);
+  });
+
+  test('on the worker thread (large layers) the same checks hold and errors keep their type', async () => {
+    const bad = await unpack([
+      { path: 'escape', type: 'SymbolicLink', linkpath: '/tmp' },
+      { path: 'escape/pwned', data: 'x' },
+    ], undefined, true);
+    assert.ok(bad.error instanceof LayerError, String(bad.error));
+    assert.equal((bad.error as LayerError).entry, 'escape/pwned');
+    assert.equal(existsSync('/tmp/pwned'), false);
+    const good = await unpack([{ path: 'a/b', data: 'ok', mode: 0o640, uid: 7 }], gzip, true);
+    assert.equal(good.error, undefined);
+    assert.equal(readFileSync(join(good.dest, 'a/b'), 'utf8'), 'ok');
+    assert.equal(lstatSync(join(good.dest, 'a/b')).uid, 7);
+    assert.match(good.result?.diffId ?? '', /^sha256:/);
   });
 
   test('a truncated archive is an error, not a partial layer', async () => {
