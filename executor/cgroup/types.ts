@@ -66,6 +66,8 @@ export interface CgroupHandle {
 export interface CgroupStats {
   /** Total CPU time consumed, nanoseconds. */
   cpuUsageNs: number;
+  /** CPUs allowed by the CFS quota (quota / period); undefined when unlimited. What `ps`/`inspect` show as in effect. */
+  cpuLimit: number | undefined;
   memoryUsage: number;
   /** Hard limit in bytes; undefined when unlimited. */
   memoryLimit: number | undefined;

@@ -11,7 +11,7 @@ import type { CgroupDriver, CgroupHandle, CgroupResources, CgroupStats } from '.
 import { killViaCgroupKill } from '../v2/kill.ts';
 import { setFrozenV2 } from '../v2/freezer.ts';
 import { applyBlkio } from './blkio.ts';
-import { applyCpu } from './cpu.ts';
+import { applyCpu, cpuLimitV1 } from './cpu.ts';
 import { cpuUsageNs } from './cpuacct.ts';
 import { applyCpuset, inheritCpuset } from './cpuset.ts';
 import { applyDevices } from './devices.ts';
@@ -94,7 +94,7 @@ export class V1Driver implements CgroupDriver {
   stats(h: CgroupHandle): CgroupStats {
     const mem = memoryUsage(this.#dir(h, 'memory'));
     const pids = pidsOf(this.#dir(h, 'pids'));
-    return { cpuUsageNs: cpuUsageNs(this.#dir(h, 'cpuacct')), memoryUsage: mem.usage, memoryLimit: mem.limit, pidsCurrent: pids.current, pidsLimit: pids.limit };
+    return { cpuUsageNs: cpuUsageNs(this.#dir(h, 'cpuacct')), cpuLimit: cpuLimitV1(this.#dir(h, 'cpu')), memoryUsage: mem.usage, memoryLimit: mem.limit, pidsCurrent: pids.current, pidsLimit: pids.limit };
   }
 
   oomKilled(h: CgroupHandle): boolean {

@@ -19,3 +19,9 @@ export function applyCpuV2(dir: string, cpu: CpuResources | undefined): void {
 export function cpuUsageNsV2(dir: string): number {
   return (readKeyed(dir, 'cpu.stat').get('usage_usec') ?? 0) * 1000;
 }
+
+/** cpu.max as CPUs, undefined for "max". */
+export function cpuLimitV2(dir: string): number | undefined {
+  const [quota, period] = (readValue(dir, 'cpu.max') ?? 'max').split(/\s+/);
+  return quota && quota !== 'max' && Number(period) > 0 ? Number(quota) / Number(period) : undefined;
+}

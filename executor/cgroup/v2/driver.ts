@@ -8,7 +8,7 @@ import type { Layout } from '../detect.ts';
 import { readPids, readValue, waitFor, writeValue } from '../files.ts';
 import { handleOf, levels, mkdirChain, removeChain } from '../tree.ts';
 import type { CgroupDriver, CgroupHandle, CgroupResources, CgroupStats } from '../types.ts';
-import { applyCpuV2, cpuUsageNsV2 } from './cpu.ts';
+import { applyCpuV2, cpuLimitV2, cpuUsageNsV2 } from './cpu.ts';
 import { applyCpusetV2 } from './cpuset.ts';
 import { deviceProgram } from './devices.ts';
 import { setFrozenV2 } from './freezer.ts';
@@ -115,7 +115,7 @@ export class V2Driver implements CgroupDriver {
     const d = this.#leaf(h);
     const mem = memoryUsageV2(d);
     const pids = pidsOfV2(d);
-    return { cpuUsageNs: cpuUsageNsV2(d), memoryUsage: mem.usage, memoryLimit: mem.limit, pidsCurrent: pids.current, pidsLimit: pids.limit };
+    return { cpuUsageNs: cpuUsageNsV2(d), cpuLimit: cpuLimitV2(d), memoryUsage: mem.usage, memoryLimit: mem.limit, pidsCurrent: pids.current, pidsLimit: pids.limit };
   }
 
   oomKilled(h: CgroupHandle): boolean {

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
@@ -142,6 +142,28 @@ test('stats report plausible CPU, memory and pids for a running process', { skip
   assert.equal(s.pidsLimit, 20);
   await driver.killAll(h);
   await exited(c);
+  await driver.remove(h);
+});
+
+test('every limit of a service reads back from the real v1 files', { skip: usable ? false : 'needs root and cgroup v1' }, async () => {
+  const p = project();
+  const r = resourcesOf(svc({ cpus: 1.5, cpu_shares: 512, cpuset: '0', mem_limit: 48 * 1024 * 1024, mem_reservation: 16 * 1024 * 1024, pids_limit: 7, blkio_config: { weight: 300 } }), 'all');
+  const h = driver.create(p, 'all', r);
+  const read = (dir: string | undefined, f: string) => readFileSync(join(dir!, f), 'utf8').trim();
+  assert.equal(read(h.dirs.cpu, 'cpu.cfs_quota_us'), '150000');
+  assert.equal(read(h.dirs.cpu, 'cpu.cfs_period_us'), '100000');
+  assert.equal(read(h.dirs.cpu, 'cpu.shares'), '512');
+  assert.equal(read(h.dirs.cpuset, 'cpuset.cpus'), '0');
+  assert.equal(read(h.dirs.memory, 'memory.limit_in_bytes'), String(48 * 1024 * 1024));
+  assert.equal(read(h.dirs.memory, 'memory.soft_limit_in_bytes'), String(16 * 1024 * 1024));
+  if (existsSync(join(h.dirs.memory!, 'memory.memsw.limit_in_bytes'))) assert.equal(read(h.dirs.memory, 'memory.memsw.limit_in_bytes'), String(96 * 1024 * 1024));
+  assert.equal(read(h.dirs.pids, 'pids.max'), '7');
+  const weightFile = existsSync(join(h.dirs.blkio!, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
+  assert.match(read(h.dirs.blkio, weightFile), /\b300\b/);
+  const s = driver.stats(h);
+  assert.equal(s.cpuLimit, 1.5);
+  assert.equal(s.memoryLimit, 48 * 1024 * 1024);
+  assert.equal(s.pidsLimit, 7);
   await driver.remove(h);
 });
 

@@ -102,12 +102,12 @@ test('the device allow-list denies everything, then allows docker\'s default nod
 
 test('stats and oomKilled read the cgroup files', () => {
   const d = detectCgroupDriver(fakeHybrid(), { fresh: true });
-  const h = d.create('proj', 'c1', { memory: { limit: 64 * MB } });
+  const h = d.create('proj', 'c1', { memory: { limit: 64 * MB }, cpu: { quota: 50000, period: 100000 } });
   writeFileSync(join(h.dirs.cpuacct!, 'cpuacct.usage'), '123456789\n');
   writeFileSync(join(h.dirs.memory!, 'memory.usage_in_bytes'), '1048576\n');
   writeFileSync(join(h.dirs.pids!, 'pids.current'), '3\n');
   writeFileSync(join(h.dirs.pids!, 'pids.max'), 'max\n');
-  assert.deepEqual(d.stats(h), { cpuUsageNs: 123456789, memoryUsage: MB, memoryLimit: 64 * MB, pidsCurrent: 3, pidsLimit: undefined });
+  assert.deepEqual(d.stats(h), { cpuUsageNs: 123456789, cpuLimit: 0.5, memoryUsage: MB, memoryLimit: 64 * MB, pidsCurrent: 3, pidsLimit: undefined });
   writeFileSync(join(h.dirs.memory!, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
   assert.equal(d.oomKilled(h), false);
   writeFileSync(join(h.dirs.memory!, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');

@@ -110,7 +110,7 @@ test('stats, oomKilled and freeze read memory.current, cpu.stat, memory.events a
   writeFileSync(join(leaf, 'cpu.stat'), 'usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n');
   writeFileSync(join(leaf, 'memory.current'), '4096\n');
   writeFileSync(join(leaf, 'pids.current'), '2\n');
-  assert.deepEqual(d.stats(h), { cpuUsageNs: 2_500_000, memoryUsage: 4096, memoryLimit: 64 * MB, pidsCurrent: 2, pidsLimit: 9 });
+  assert.deepEqual(d.stats(h), { cpuUsageNs: 2_500_000, cpuLimit: undefined, memoryUsage: 4096, memoryLimit: 64 * MB, pidsCurrent: 2, pidsLimit: 9 });
   writeFileSync(join(leaf, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 0\n');
   assert.equal(d.oomKilled(h), false);
   writeFileSync(join(leaf, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
