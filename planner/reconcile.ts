@@ -114,13 +114,15 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       else if (policy === 'diverged' && sharedRecreated) recreateCause = `shares ${sharedKinds(sharedRecreated)} of "${sharedRecreated.dep}", which is recreated`;
 
       if (recreateCause) {
-        const r = mk('recreate', c.name, c.number, c.id, recreateCause, first);
+        // Named after what it becomes: a changed container_name renames it (the old one is found by id).
+        const target = containerName(project, name, s, c.number);
+        const r = mk('recreate', target, c.number, c.id, recreateCause, first);
         r.configHash = hash;
         ops.push(r);
         recreated.add(name);
         changed.add(name);
         if (options.noStart) { finals.push(r); continue; }
-        const st = mk('start', c.name, c.number, c.id, 'recreated', [r.id]);
+        const st = mk('start', target, c.number, undefined, 'recreated', [r.id]);
         ops.push(st);
         finals.push(st);
         continue;

@@ -129,8 +129,9 @@ function afterApplying(before: Observed, pl: Plan): Observed {
     if (op.kind !== 'container') continue;
     if (op.type === 'remove') byName.delete(op.resource);
     else if (op.type === 'create' || op.type === 'recreate') {
-      const { configHashes: _drop, ...old } = byName.get(op.resource) ?? ({} as Partial<ObservedContainer>);
-      byName.set(op.resource, { ...old, id: String(next++), name: op.resource, service: op.service as string, number: op.number as number, configHash: op.configHash as string, status: 'created' });
+      // A recreate replaces the container with id containerId (its name may change).
+      for (const [name, c] of byName) if (c.id === op.containerId) byName.delete(name);
+      byName.set(op.resource, { id: String(next++), name: op.resource, service: op.service as string, number: op.number as number, configHash: op.configHash as string, status: 'created' });
     } else if (op.type === 'start' || op.type === 'restart') (byName.get(op.resource) as ObservedContainer).status = 'running';
   }
   return { containers: [...byName.values()], networks: ['demo_default'], volumes: [] };

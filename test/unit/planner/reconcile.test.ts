@@ -248,3 +248,13 @@ test('names of Object.prototype members are not mistaken for services', () => {
   assert.throws(() => plan(project({ web: { depends_on: ['toString'] } }), { containers: [] }), (e) => e instanceof StackFileError && /undefined service "toString"/.test(e.message));
   assert.throws(() => plan(stack(), { containers: [] }, { services: ['constructor'] }), UsageError);
 });
+
+test('a recreate is named after the container it becomes when container_name changes', () => {
+  const before = project({ w: {} });
+  const after = project({ w: { container_name: 'the-one' } });
+  const o = { containers: [running(before, 'w')], networks: ['demo_default'] };
+  const r = op(after, o, 'recreate:the-one');
+  assert.equal(r.containerId, o.containers[0]!.id);
+  assert.equal(r.cause, 'config changed (container_name)');
+  assert.deepEqual(op(after, o, 'start:the-one').dependsOn, ['recreate:the-one']);
+});
