@@ -14,7 +14,7 @@ import { parseEnv } from './env.ts';
 import { validateTree, originOf } from './validate.ts';
 import { canonicalize } from './rules/canonical.ts';
 import { mergeValue, stripTags } from './rules/merge.ts';
-import { applyDefaults } from './rules/defaults.ts';
+import { addImplicitDependsOn, applyDefaults } from './rules/defaults.ts';
 import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
 import { splitByProfiles } from './profiles.ts';
@@ -254,6 +254,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     throw fail();
   }
   const services = isObj(merged.services) ? merged.services : {};
+  addImplicitDependsOn(services);
   const active = opts.profiles?.length ? opts.profiles : (lookup('COMPOSE_PROFILES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const { enabled, disabled } = splitByProfiles(services, active, opts.services);
   for (const s of opts.services ?? []) {

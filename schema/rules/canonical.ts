@@ -3,7 +3,7 @@
 // then in one shape. Relative host paths are made absolute here against the file's base directory
 // (the project directory for -f files, the file's own directory for extends/include), durations
 // become milliseconds and sizes bytes. A rule returns the new value or records a problem.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import { Tagged, childPath } from '../yaml-tree.ts';
 import { compile, lookup } from './pattern.ts';
 import { Bad, shellSplit, show, toBool, toInt, toMapping, toNumber, toStr } from './values.ts';
@@ -129,7 +129,7 @@ const volume: Rule = (v, c, p) => {
     const bind = s.source !== undefined && isPathLike(s.source);
     const out: Obj = { type: bind ? 'bind' : 'volume' };
     if (s.source !== undefined && s.source !== '') out.source = bind ? hostPath(s.source, c) : s.source;
-    out.target = s.target;
+    out.target = cleanTarget(s.target);
     const bindOpts: Obj = {};
     const volOpts: Obj = {};
     for (const m of s.mode) {
@@ -147,6 +147,7 @@ const volume: Rule = (v, c, p) => {
   }
   if (!isObj(v)) return v;
   const out: Obj = { ...v };
+  if (typeof v.target === 'string') out.target = cleanTarget(v.target);
   if (v.type === 'bind' && typeof v.source === 'string') out.source = hostPath(v.source, c);
   if (v.read_only !== undefined) out.read_only = bool(v.read_only, c, childPath(p, 'read_only'));
   if (isObj(v.bind)) out.bind = fields({ create_host_path: bool })(v.bind, c, childPath(p, 'bind'));
@@ -154,6 +155,13 @@ const volume: Rule = (v, c, p) => {
   if (isObj(v.tmpfs)) out.tmpfs = fields({ size: bytes, mode: fileMode })(v.tmpfs, c, childPath(p, 'tmpfs'));
   return out;
 };
+
+/** Go's path.Clean, as compose applies to mount targets: `/data/` → `/data`, `/a/../b` → `/b`. */
+function cleanTarget(t: string): string {
+  if (t === '') return t;
+  const n = posix.normalize(t);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
 
 // --- small ones -------------------------------------------------------------------------------
 function fileMode(v: unknown, c: CanonicalContext, p: string): unknown {

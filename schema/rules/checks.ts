@@ -30,10 +30,24 @@ function unknownService(c: CheckContext, path: string, name: string, what: strin
 export function checkDependsOn(v: unknown, c: CheckContext, path: string): TreeProblem[] {
   if (!isObj(v)) return [];
   const out: TreeProblem[] = [];
+  const implied = impliedDeps(services(c)[c.service]);
   for (const name of Object.keys(v)) {
     if (name === c.service) out.push({ keyPath: childPath(path, name), message: `service "${name}" depends on itself` });
-    else out.push(...unknownService(c, childPath(path, name), name, 'depends on'));
+    // An entry added for links/network_mode/volumes_from is reported by that key's own check.
+    else if (!implied.has(name)) out.push(...unknownService(c, childPath(path, name), name, 'depends on'));
   }
+  return out;
+}
+
+function impliedDeps(s: unknown): Set<string> {
+  const out = new Set<string>();
+  if (!isObj(s)) return out;
+  if (Array.isArray(s.links)) for (const l of s.links) out.add(String(l).split(':')[0]!);
+  for (const ns of ['network_mode', 'ipc', 'pid', 'uts', 'cgroup']) {
+    const ref = s[ns];
+    if (typeof ref === 'string' && ref.startsWith('service:')) out.add(ref.slice('service:'.length));
+  }
+  if (Array.isArray(s.volumes_from)) for (const v of s.volumes_from) out.add(String(v).split(':')[0]!);
   return out;
 }
 
@@ -98,6 +112,8 @@ export const checkRules: Record<string, Check> = {
   'services.*.network_mode': serviceRef('service:', 'uses the network of'),
   'services.*.ipc': serviceRef('service:', 'shares IPC with'),
   'services.*.pid': serviceRef('service:', 'shares PID namespace with'),
+  'services.*.uts': serviceRef('service:', 'shares UTS namespace with'),
+  'services.*.cgroup': serviceRef('service:', 'shares the cgroup namespace of'),
   'services.*.volumes_from': checkVolumesFrom,
   'services.*.links': checkLinks,
   'services.*.networks': checkNetworks,

@@ -29,7 +29,17 @@ const scopedName = (v: unknown, c: DefaultsContext, key: string): unknown => {
 
 const defaultService: Rule = (v, c, _key, path) => {
   const s: Obj = isObj(v) ? { ...v } : {};
-  if (s.network_mode === undefined && (s.networks === undefined || (isObj(s.networks) && Object.keys(s.networks).length === 0))) {
+  if (s.pull_policy === 'if_not_present') s.pull_policy = 'missing';
+  if (isObj(s.build) && isObj(s.build.args)) {
+    // A build arg without a value comes from the environment, and is dropped when unset there.
+    const args: Obj = {};
+    for (const [k, x] of Object.entries(s.build.args)) {
+      const val = x === null ? c.lookup(k) : x;
+      if (val !== undefined) args[k] = val;
+    }
+    s.build = { ...s.build, args };
+  }
+  if (s.provider === undefined && s.network_mode === undefined && (s.networks === undefined || (isObj(s.networks) && Object.keys(s.networks).length === 0))) {
     s.networks = { default: null };
   }
   if (isObj(s.build) && s.build.dockerfile === undefined && s.build.dockerfile_inline === undefined) {
@@ -92,4 +102,28 @@ export function applyDefaults(tree: Obj, c: DefaultsContext): Obj {
   const nets = out.networks as Obj;
   if (usesDefault && !('default' in nets)) nets.default = scopedName({}, c, 'default');
   return out;
+}
+
+/**
+ * Dependencies a service has without saying so (compose-go normalize): links, `service:` in
+ * network_mode/ipc/pid/uts/cgroup, and volumes_from each add a depends_on entry unless one exists.
+ * Applied to the merged tree before profiles, so a disabled one is reported like any dependency.
+ */
+export function addImplicitDependsOn(services: Obj): void {
+  for (const s of Object.values(services)) {
+    if (!isObj(s)) continue;
+    const deps: Obj = isObj(s.depends_on) ? { ...s.depends_on } : {};
+    const add = (name: string, restart: boolean) => {
+      if (name && !(name in deps)) deps[name] = { condition: 'service_started', restart, required: true };
+    };
+    if (Array.isArray(s.links)) for (const l of s.links) add(String(l).split(':')[0]!, true);
+    for (const ns of ['network_mode', 'ipc', 'pid', 'uts', 'cgroup']) {
+      const ref = s[ns];
+      if (typeof ref === 'string' && ref.startsWith('service:')) add(ref.slice('service:'.length), true);
+    }
+    if (Array.isArray(s.volumes_from)) {
+      for (const v of s.volumes_from) if (!String(v).startsWith('container:')) add(String(v).split(':')[0]!, false);
+    }
+    if (Object.keys(deps).length) s.depends_on = deps;
+  }
 }

@@ -11,7 +11,7 @@ services:
     build:
       context: ../other
       dockerfile: Dockerfile.dev
-      args: [VERSION=1, NO_VALUE]
+      args: [VERSION=1, FROM_ENV, NOT_SET]
       target: dev
       cache_from: [app:cache]
   c:
@@ -21,10 +21,11 @@ services:
     build: https://github.com/example/repo.git#main
 ` });
   try {
-    const p = s.load();
+    // An arg without value comes from the environment and is dropped when unset (compose-go).
+    const p = s.load({ env: { FROM_ENV: 'e' } });
     assert.deepEqual(p.services.a!.build, { context: join(s.dir, 'app'), dockerfile: 'Dockerfile' });
     assert.deepEqual(p.services.b!.build, {
-      context: join(s.dir, '..', 'other'), dockerfile: 'Dockerfile.dev', args: { VERSION: '1', NO_VALUE: null }, target: 'dev', cache_from: ['app:cache'],
+      context: join(s.dir, '..', 'other'), dockerfile: 'Dockerfile.dev', args: { VERSION: '1', FROM_ENV: 'e' }, target: 'dev', cache_from: ['app:cache'],
     });
     assert.deepEqual(p.services.c!.build, { context: s.dir, dockerfile_inline: 'FROM busybox' });
     assert.equal(p.services.d!.build!.context, 'https://github.com/example/repo.git#main');

@@ -40,3 +40,33 @@ services:
     s.cleanup();
   }
 });
+
+test('links, service: namespaces and volumes_from add implicit dependencies, as compose does', () => {
+  const p = loadSnippet(`
+services:
+  a:
+    image: x
+    links: [db:database]
+    network_mode: "service:net"
+    volumes_from: [data:ro, "container:other"]
+    depends_on:
+      db: {condition: service_healthy}
+  db: {image: y}
+  net: {image: y}
+  data: {image: y}
+`);
+  assert.deepEqual(p.services.a!.depends_on, {
+    db: { condition: 'service_healthy', required: true },
+    net: { condition: 'service_started', restart: true, required: true },
+    data: { condition: 'service_started', restart: false, required: true },
+  });
+});
+
+test('an implied dependency on an unknown service is reported once, by its own key', () => {
+  const s = stack({ 'compose.yaml': 'services:\n  a: {image: x, network_mode: "service:ghost"}\n' });
+  try {
+    assert.deepEqual(problemsOf(() => s.load()).map((p) => p.message), ['service "a" uses the network of undefined service "ghost"']);
+  } finally {
+    s.cleanup();
+  }
+});

@@ -70,3 +70,7 @@ test('config output starts with name and orders service keys like compose', () =
   assert.deepEqual([...order].sort((x, y) => x - y), order);
   assert.ok(z.indexOf('A: "2"') < z.indexOf('B: "1"'), 'environment keys are sorted');
 });
+
+test('pull_policy if_not_present is normalized to missing', () => {
+  assert.equal(loadSnippet('services:\n  a: {image: x, pull_policy: if_not_present}\n').services.a!.pull_policy, 'missing');
+});

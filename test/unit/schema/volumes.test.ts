@@ -81,3 +81,8 @@ test('an unknown mode in a short volume is an error', () => {
     s.cleanup();
   }
 });
+
+test('mount targets are cleaned like Go path.Clean', () => {
+  const p = loadSnippet('services:\n  a:\n    image: x\n    volumes: ["/h:/data/", {type: tmpfs, target: "/a/../b//c/"}]\n');
+  assert.deepEqual(p.services.a!.volumes!.map((v) => v.target), ['/data', '/b/c']);
+});
