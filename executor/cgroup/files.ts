@@ -56,6 +56,9 @@ export function readPids(dir: string): number[] {
 }
 
 export function mkdirOne(dir: string): boolean {
+  // Shared parents exist almost always: checking first avoids building an EEXIST exception
+  // (with its stack) per parent per hierarchy, which was most of create()'s time.
+  if (existsSync(dir)) return false;
   try {
     mkdirSync(dir);
     return true;
