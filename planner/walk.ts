@@ -9,7 +9,7 @@
 import pLimit from 'p-limit';
 import { TscError } from '../schema/errors.ts';
 import type { ServiceGraph } from './graph.ts';
-import type { Plan } from './plan.ts';
+import type { Operation, Plan } from './plan.ts';
 
 export interface WalkGraph {
   nodes: readonly string[];
@@ -80,6 +80,15 @@ export function serviceWalkGraph(g: ServiceGraph): WalkGraph {
 export function planWalkGraph(plan: Plan): WalkGraph {
   const byId = new Map(plan.operations.map((o) => [o.id, o.dependsOn]));
   return { nodes: plan.operations.map((o) => o.id), dependsOn: (id) => byId.get(id) ?? [] };
+}
+
+/**
+ * Runs a plan: each operation once its own dependencies are done. Plans from downPlan/stopPlan
+ * already point their dependencies the reverse way, so every plan walks forwards.
+ */
+export async function walkPlan(plan: Plan, visit: (op: Operation, signal: AbortSignal | undefined) => Promise<void> | void, options: WalkOptions = {}): Promise<WalkResult> {
+  const byId = new Map(plan.operations.map((o) => [o.id, o]));
+  return inDependencyOrder(planWalkGraph(plan), (id, signal) => visit(byId.get(id) as Operation, signal), options);
 }
 
 function unknownNode(node: string, dep: string): TscError {

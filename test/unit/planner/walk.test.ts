@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyFailedError, inDependencyOrder, inReverseDependencyOrder, planWalkGraph, serviceWalkGraph, type WalkGraph } from '../../../planner/walk.ts';
+import { DependencyFailedError, inDependencyOrder, inReverseDependencyOrder, planWalkGraph, serviceWalkGraph, walkPlan, type WalkGraph } from '../../../planner/walk.ts';
 import { buildServiceGraph } from '../../../planner/graph.ts';
-import { plan } from '../../../planner/plan.ts';
+import { downPlan, plan } from '../../../planner/plan.ts';
 import { TscError } from '../../../schema/errors.ts';
 import { project } from './builder.ts';
 
@@ -114,4 +114,19 @@ test('service graphs and plans can be walked directly', async () => {
   const pl = plan(p, { containers: [], networks: ['demo_default'] });
   await inDependencyOrder(planWalkGraph(pl), (id) => void ops.push(id), { concurrency: 4 });
   assert.deepEqual(ops, ['create:demo-db-1', 'start:demo-db-1', 'create:demo-web-1', 'start:demo-web-1']);
+});
+
+test('walkPlan hands each operation to the visit; a failed create skips what needed it', async () => {
+  const p = project({ db: {}, web: { depends_on: ['db'] }, cache: {} });
+  const seen: string[] = [];
+  const res = await walkPlan(plan(p, { containers: [], networks: ['demo_default'] }), (op) => {
+    seen.push(`${op.type} ${op.resource}`);
+    if (op.id === 'create:demo-db-1') throw new TscError('X', 'no space left');
+  }, { concurrency: 1 });
+  assert.deepEqual(seen, ['create demo-cache-1', 'create demo-db-1', 'start demo-cache-1']);
+  assert.deepEqual(res.skipped.map((s) => s.id).sort(), ['create:demo-web-1', 'start:demo-db-1', 'start:demo-web-1']);
+  const order: string[] = [];
+  const running = (svc: string) => ({ id: svc, name: `demo-${svc}-1`, service: svc, number: 1, configHash: 'v1-x', status: 'running' as const });
+  await walkPlan(downPlan(p, { containers: [running('db'), running('web')] }), (op) => void order.push(op.id));
+  assert.deepEqual(order, ['remove:demo-web-1', 'remove:demo-db-1', 'removeNetwork:demo_default']);
 });
