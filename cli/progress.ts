@@ -34,7 +34,7 @@ function kind(e: ProjectEvent): string {
 export function lineOf(e: ProjectEvent): string {
   const label = LABEL[e.action] ?? e.action;
   const detail = e.detail && e.action !== 'created' && e.action !== 'started' ? ` ${e.action === 'health_status' ? e.detail : `(${e.detail})`}` : '';
-  const code = e.exitCode !== undefined && e.action === 'exited' ? ` (exit code ${e.exitCode})` : '';
+  const code = e.exitCode !== undefined && e.action === 'exited' && !e.detail ? ` (exit code ${e.exitCode})` : '';
   return ` ${kind(e)} ${e.name}  ${label}${detail}${code}`;
 }
 

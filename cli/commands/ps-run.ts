@@ -26,7 +26,7 @@ function readExit(c: ContainerRecord): ExitInfo | undefined {
 function commandOf(c: ContainerRecord): string {
   try {
     const spec = JSON.parse(readFileSync(join(paths.container(c.id), 'config.json'), 'utf8')) as { process?: { args?: string[] } };
-    return (spec.process?.args ?? []).join(' ');
+    return (spec.process?.args ?? []).join(' ').replace(/\s+/g, ' ');
   } catch {
     return '';
   }

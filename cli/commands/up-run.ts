@@ -159,12 +159,42 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
   const exits: ContainerExit[] = [];
   let abortedBy: ContainerExit | undefined;
   const stoppedByUs = new Set<string>();
+  const { abortOn, upExitCode } = await import('../../executor/supervisor/exit-code.ts');
+  const oneShots = o.project ? Object.values(o.project.services).flatMap((sv) => Object.entries(sv.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)) : [];
+  const abortOpts = {
+    abortOnContainerExit: opts?.abortOnContainerExit === true, abortOnContainerFailure: opts?.abortOnContainerFailure === true,
+    ...(opts?.exitCodeFrom ? { exitCodeFrom: opts.exitCodeFrom } : {}), oneShots,
+  };
+  const say = (l: string) => process.stdout.write(l + '\n');
   s.bus.subscribe((e) => {
     if (e.action === 'stop' && e.id) stoppedByUs.add(e.id);
     if (e.action !== 'exited' || !e.id) return;
     const x: ContainerExit = { service: e.service ?? '', name: e.name, code: e.exitCode ?? 0, signal: null, stoppedByUs: stoppedByUs.has(e.id) };
     exits.push(x);
+    if (!foreground) return;
+    say(`${e.name} exited with code ${e.exitCode ?? 0}`);
+    if (abortedBy || signalled) return;
+    const d = abortOn(abortOpts, x);
+    if (!d.abort) return;
+    abortedBy = x;
+    say(d.message!);
+    planAbort.abort(new TscError('ABORTED', d.message!));
+    void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
   });
+
+  const { followLog, Prefixer } = await import('../../executor/supervisor/logs.ts');
+  const attach = opts?.attach;
+  const all = () => Object.values(s.journal.state.containers).filter((c) => !c.oneOff);
+  const prefixer = new Prefixer({ colour: opts?.color !== false && process.stdout.isTTY === true, enabled: opts?.logPrefix !== false, timestamps: opts?.timestamps === true, names: all().map((c) => c.name) });
+  const stops = new Map<string, () => void>();
+  const upStarted = Date.now() - 1000;
+  const follow = () => {
+    for (const c of all()) {
+      if (stops.has(c.id) || (attach && !attach.includes(c.service))) continue;
+      stops.set(c.id, followLog(paths.container(c.id), (l) => { process.stdout.write(prefixer.format(c.name, c.service, l) + '\n'); }, { fromStart: Date.parse(c.startedAt ?? c.createdAt) >= upStarted || c.desired !== 'running' }));
+    }
+  };
+  const refollow = foreground ? setInterval(follow, 200) : undefined;
 
   let failure: unknown;
   if (o.planned && o.project) {
@@ -189,7 +219,8 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     let ok = failure === undefined;
     let message = failure ? errorText(failure) : '';
     if (ok && opts?.wait) {
-      const w = await waitReady(s, sup, o.waitMs, (l) => o.report!.send({ note: l }));
+      const planned = new Set((o.planned?.operations ?? []).map((op) => op.service).filter((x): x is string => !!x));
+      const w = await waitReady(s, sup, o.waitMs, (l) => o.report!.send({ note: l }), planned);
       ok = w.ok;
       message = w.message;
     }
@@ -200,7 +231,8 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     return end.how === 'shutdown' ? 0 : 0;
   }
 
-  if (failure && !signalled) {
+  if (failure && !signalled && !abortedBy) {
+    if (refollow) clearInterval(refollow);
     progress.done();
     renderError(failure, { debug: false });
     progress.note('Stopping what was started');
@@ -218,36 +250,9 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     return 0;
   }
 
-  // Foreground: print logs, apply the abort rules, end when everything is down.
+  // Foreground: logs are printed (follow), abort rules apply; end when everything is down.
   unsub();
-  const { followLog, Prefixer } = await import('../../executor/supervisor/logs.ts');
-  const { abortOn, upExitCode } = await import('../../executor/supervisor/exit-code.ts');
-  const attach = opts?.attach;
-  const all = () => Object.values(s.journal.state.containers).filter((c) => !c.oneOff);
-  const prefixer = new Prefixer({ colour: opts?.color !== false && process.stdout.isTTY === true, enabled: opts?.logPrefix !== false, timestamps: opts?.timestamps === true, names: all().map((c) => c.name) });
-  const stops = new Map<string, () => void>();
-  const follow = () => {
-    for (const c of all()) {
-      if (stops.has(c.id) || (attach && !attach.includes(c.service))) continue;
-      stops.set(c.id, followLog(paths.container(c.id), (l) => { process.stdout.write(prefixer.format(c.name, c.service, l) + '\n'); }, { fromStart: true }));
-    }
-  };
   follow();
-  const refollow = setInterval(follow, 500);
-  const abortOpts = { abortOnContainerExit: opts?.abortOnContainerExit === true, abortOnContainerFailure: opts?.abortOnContainerFailure === true, ...(opts?.exitCodeFrom ? { exitCodeFrom: opts.exitCodeFrom } : {}) };
-  const log = (l: string) => process.stdout.write(l + '\n');
-  s.bus.subscribe((e) => {
-    if (e.action === 'exited') log(`${e.name} exited with code ${e.exitCode ?? 0}`);
-    if (e.action !== 'exited' || !e.id || abortedBy || signalled) return;
-    const x = exits.find((y) => y.name === e.name && !y.stoppedByUs);
-    if (!x) return;
-    const d = abortOn(abortOpts, x);
-    if (d.abort) {
-      abortedBy = x;
-      log(d.message!);
-      void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
-    }
-  });
   // Nothing left running (and nothing about to restart): compose's attached `up` returns too.
   const idle = setInterval(() => {
     if (signalled || abortedBy) return;
@@ -257,7 +262,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
   }, 300);
   await host.ended;
   clearInterval(idle);
-  clearInterval(refollow);
+  if (refollow) clearInterval(refollow);
   for (const stop of stops.values()) stop();
   if (opts?.exitCodeFrom || abortedBy) {
     // Containers we stopped count as such: never 0 for one that was killed.
@@ -274,14 +279,14 @@ function errorText(e: unknown): string {
 }
 
 /** `--wait`: poll the containers until every one is ready (or completed), or one fails, or the timeout. */
-async function waitReady(s: Session, sup: Supervisor, timeoutMs: number | undefined, note: (l: string) => void): Promise<{ ok: boolean; message: string }> {
+async function waitReady(s: Session, sup: Supervisor, timeoutMs: number | undefined, note: (l: string) => void, services: Set<string>): Promise<{ ok: boolean; message: string }> {
   const { waitVerdict } = await import('../../executor/supervisor/wait.ts');
   const { readMeta } = await import('../../executor/supervisor/containers.ts');
   const { containerStatus } = await import('../../executor/state/observe.ts');
   const t0 = Date.now();
   let last = '';
   for (;;) {
-    const views: WaitView[] = Object.values(s.journal.state.containers).filter((c) => !c.oneOff).map((c) => {
+    const views: WaitView[] = Object.values(s.journal.state.containers).filter((c) => !c.oneOff && services.has(c.service)).map((c) => {
       const exit = sup.lastExit(c.id) ?? s.engine.runtime.readExit(paths.container(c.id));
       const st = containerStatus(c, { proc: s.proc, readExit: () => exit });
       const meta = readMeta(c.id);

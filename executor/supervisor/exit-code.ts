@@ -33,6 +33,8 @@ export interface AbortOptions {
   abortOnContainerExit?: boolean;
   abortOnContainerFailure?: boolean;
   exitCodeFrom?: string;
+  /** Services others wait for with service_completed_successfully: their exit 0 is the plan, not a reason to abort. */
+  oneShots?: string[];
 }
 
 /** Whether this (first, self-made) exit ends `up`, and the line that says why. */
@@ -40,6 +42,7 @@ export function abortOn(opts: AbortOptions, e: ContainerExit): { abort: boolean;
   const code = exitCodeOf(e);
   const on = opts.abortOnContainerExit || opts.exitCodeFrom !== undefined || (opts.abortOnContainerFailure && code !== 0);
   if (!on || e.stoppedByUs) return { abort: false };
+  if (code === 0 && opts.oneShots?.includes(e.service)) return { abort: false };
   return { abort: true, message: `Aborting because ${e.name} exited ${describe(e)}` };
 }
 

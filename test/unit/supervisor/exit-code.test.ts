@@ -38,3 +38,9 @@ test('without abort flags an exit does not abort, and a stop we caused never tri
   assert.equal(abortOn({ abortOnContainerFailure: true }, ex('a', 0)).abort, false);
   assert.equal(abortOn({ abortOnContainerFailure: true }, ex('a', 2)).abort, true);
 });
+
+test('a one-shot dependency that completes (exit 0) does not abort; one that fails does', () => {
+  const o = { exitCodeFrom: 'tests', oneShots: ['migrate'] };
+  assert.equal(abortOn(o, ex('migrate', 0)).abort, false);
+  assert.equal(abortOn(o, ex('migrate', 1)).abort, true);
+});

@@ -1,0 +1,62 @@
+// Drives the real CLI (bin/tscompose) in a test's own TSCOMPOSE_ROOT/RUN, with the busybox test
+// image imported into that store, and checks afterwards that nothing of the project is left.
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { testEnv, leftovers, type TestEnv } from '../helpers/env.ts';
+import { busyboxTar } from '../helpers/images.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = `${REPO}bin/tscompose`;
+export const STACKS = `${REPO}examples/stacks`;
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+export interface E2E extends TestEnv {
+  tsc(args: string[], o?: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Run;
+  spawnTsc(args: string[], o?: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcess;
+  /** `down -v -t 0`, then every host object mentioning the project or the temp dir. */
+  teardown(stack: string): string[];
+}
+
+export function e2eEnv(label: string): E2E {
+  const t = testEnv(label);
+  const e: E2E = {
+    ...t,
+    tsc(args, o = {}) {
+      const r = spawnSync(BIN, args, { cwd: o.cwd ?? REPO, env: { ...t.env, ...o.env }, encoding: 'utf8', timeout: o.timeoutMs ?? 120_000 });
+      return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    },
+    spawnTsc(args, o = {}) {
+      return spawn(BIN, args, { cwd: o.cwd ?? REPO, env: { ...t.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    teardown(stack) {
+      e.tsc(['-p', t.project, 'down', '-v', '-t', '0'], { cwd: stack });
+      // Links are named by hash (tsc-/tsv-), so the suite's host snapshot (scripts/test.mjs) checks those.
+      return [...new Set([...leftovers(t.project), ...leftovers(t.dir)])];
+    },
+  };
+  const imp = e.tsc(['image', 'import', busyboxTar(), 'tscompose-test/busybox:latest', '-c', 'CMD ["sh"]']);
+  if (imp.code !== 0) throw new Error(`image import failed: ${imp.stderr}`);
+  return e;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function until<T>(fn: () => T | undefined | false, ms = 15_000, what = 'condition'): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
