@@ -150,7 +150,12 @@ const volume: Rule = (v, c, p) => {
   if (typeof v.target === 'string') out.target = cleanTarget(v.target);
   if (v.type === 'bind' && typeof v.source === 'string') out.source = hostPath(v.source, c);
   if (v.read_only !== undefined) out.read_only = bool(v.read_only, c, childPath(p, 'read_only'));
-  if (isObj(v.bind)) out.bind = fields({ create_host_path: bool })(v.bind, c, childPath(p, 'bind'));
+  if (isObj(v.bind)) {
+    const b = fields({ create_host_path: bool })(v.bind, c, childPath(p, 'bind')) as Obj;
+    // compose-go defaultVolumeBind: a bind block without create_host_path creates the host path.
+    if (b.create_host_path === undefined) b.create_host_path = true;
+    out.bind = b;
+  }
   if (isObj(v.volume)) out.volume = fields({ nocopy: bool, labels: labelMap })(v.volume, c, childPath(p, 'volume'));
   if (isObj(v.tmpfs)) out.tmpfs = fields({ size: bytes, mode: fileMode })(v.tmpfs, c, childPath(p, 'tmpfs'));
   return out;

@@ -30,6 +30,10 @@ const scopedName = (v: unknown, c: DefaultsContext, key: string): unknown => {
 const defaultService: Rule = (v, c, _key, path) => {
   const s: Obj = isObj(v) ? { ...v } : {};
   if (s.pull_policy === 'if_not_present') s.pull_policy = 'missing';
+  // compose-go defaultSecretMount: a secret is mounted at /run/secrets/<source> unless told otherwise.
+  if (Array.isArray(s.secrets)) {
+    s.secrets = s.secrets.map((r) => (isObj(r) && r.target === undefined ? { ...r, target: `/run/secrets/${String(r.source)}` } : r));
+  }
   if (isObj(s.build) && isObj(s.build.args)) {
     // A build arg without a value comes from the environment, and is dropped when unset there.
     const args: Obj = {};

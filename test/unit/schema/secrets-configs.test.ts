@@ -25,7 +25,7 @@ configs:
 ` });
   try {
     const p = s.load();
-    assert.deepEqual(p.services.a!.secrets, [{ source: 'db_password' }, { source: 'api_key', target: '/run/keys/api', uid: '1000', mode: 0o440 }]);
+    assert.deepEqual(p.services.a!.secrets, [{ source: 'db_password', target: '/run/secrets/db_password' }, { source: 'api_key', target: '/run/keys/api', uid: '1000', mode: 0o440 }]);
     assert.deepEqual(p.services.a!.configs, [{ source: 'nginx_conf' }]);
     assert.deepEqual(p.secrets.db_password, { file: join(s.dir, 'secrets/db.txt'), name: 'app_db_password' });
     assert.deepEqual(p.configs.nginx_conf, { content: 'server {}', name: 'app_nginx_conf' });
