@@ -20,6 +20,8 @@ export interface CompactOptions {
   gate?: string;
   /** Classic BPF program (struct sock_filter array) to install before execve. */
   seccomp?: Uint8Array;
+  /** seccomp(2) SECCOMP_FILTER_FLAG_* bits for it. */
+  seccompFlags?: number;
 }
 
 // <sys/mount.h> flag values (x86_64, the same on every Linux architecture).
@@ -146,24 +148,28 @@ export function compactRun(spec: OciSpec, o: CompactOptions): string[] {
   if (o.exitFile) t.push('exitfile', o.exitFile);
   if (o.oomFile) t.push('oomfile', o.oomFile);
   if (o.gate) t.push('gate', o.gate);
-  return [...t, ...processTokens(spec.process, o.seccomp)];
+  return [...t, ...processTokens(spec.process, o.seccomp, o.seccompFlags)];
 }
 
 /** Tokens for `tscompose-helper exec`: join the running container `pid`, then the process part. */
-export function compactExec(pid: number, cgroupProcs: string[], proc: OciSpec['process'], seccomp?: Uint8Array): string[] {
+export function compactExec(pid: number, cgroupProcs: string[], proc: OciSpec['process'], seccomp?: Uint8Array, seccompFlags?: number): string[] {
   const t = ['pid', String(pid)];
   for (const f of cgroupProcs) t.push('cgroup', f);
-  return [...t, ...processTokens(proc, seccomp)];
+  return [...t, ...processTokens(proc, seccomp, seccompFlags)];
 }
 
-function processTokens(p: OciSpec['process'], seccomp?: Uint8Array): string[] {
+function processTokens(p: OciSpec['process'], seccomp?: Uint8Array, seccompFlags?: number): string[] {
   // Always set the identity, root too: otherwise the host's supplementary groups leak in.
   const t = ['user', String(p.user.uid), String(p.user.gid)];
   for (const g of p.user.additionalGids ?? []) t.push('group', String(g));
   const c = p.capabilities;
   if (c) t.push('caps', capMask(c.bounding), capMask(c.effective), capMask(c.permitted), capMask(c.inheritable), capMask(c.ambient));
   if (p.noNewPrivileges) t.push('nnp');
-  if (seccomp && seccomp.length) t.push('seccomp', Buffer.from(seccomp).toString('hex'));
+  if (seccomp && seccomp.length) {
+    if (seccomp.length % 8 !== 0) throw new TscError('SPEC', `A seccomp program is a list of 8-byte instructions, got ${seccomp.length} bytes`);
+    t.push('seccomp', Buffer.from(seccomp).toString('hex'));
+    if (seccompFlags) t.push('seccompflags', String(seccompFlags));
+  }
   if (p.cwd) t.push('cwd', p.cwd);
   for (const e of p.env) t.push('env', e);
   if (p.args.length === 0) throw new TscError('SPEC', 'The container has no command: set command or entrypoint, or use an image with Cmd');

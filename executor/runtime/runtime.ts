@@ -14,6 +14,7 @@ import { startHelper } from './helper.ts';
 import type { OciProcess, OciSpec } from './oci.ts';
 import { stepError, type HelperMessage } from './protocol.ts';
 import { resolveUser } from './user.ts';
+import { compileSeccomp, seccompFlags, type SeccompProfile } from '../security/seccomp.ts';
 
 export { buildSpec } from './spec.ts';
 export type { SpecInput } from './spec.ts';
@@ -33,7 +34,7 @@ export interface LaunchOptions {
   logMaxFiles?: number;
   /** `oom_kill N` file of the container's memory cgroup, for exit.json's oomKilled. */
   oomFile?: string;
-  /** Compiled seccomp filter (executor/security); absent = no filter. */
+  /** Compiled seccomp filter; absent = compiled from spec.linux.seccomp when the spec has one, else none. */
   seccomp?: Uint8Array;
   /** OCI create semantics: stop before execve until `startGated(containerDir)`. */
   gated?: boolean;
@@ -81,13 +82,14 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   }
   let spec: Buffer;
   try {
+    const filter = o.seccomp ? { seccomp: o.seccomp } : compileSpecSeccomp(o.spec);
     spec = encodeTokens(compactRun(o.spec, {
+      ...filter,
       cgroupProcs: o.cgroupProcs, logFile: files.log(dir), exitFile: files.exit(dir),
       ...(o.netnsPath ? { netnsPath: o.netnsPath } : {}),
       ...(o.logMaxSize ? { logMaxSize: o.logMaxSize } : {}),
       ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}),
       ...(o.oomFile ? { oomFile: o.oomFile } : {}),
-      ...(o.seccomp ? { seccomp: o.seccomp } : {}),
       ...(o.gated ? { gate: files.gate(dir) } : {}),
     }));
   } catch (e) {
@@ -126,6 +128,13 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
     exits.delete(dir);
   })());
   return { pid, waiterPid };
+}
+
+/** linux.seccomp (an OCI profile, as executor/security makes or a bundle carries) → BPF + flags. */
+function compileSpecSeccomp(spec: OciSpec): { seccomp?: Uint8Array; seccompFlags?: number } {
+  const profile = spec.linux.seccomp as SeccompProfile | undefined;
+  if (!profile) return {};
+  return { seccomp: compileSeccomp(profile), seccompFlags: seccompFlags(profile) };
 }
 
 function exitOf(child: ChildProcess): Promise<string> {

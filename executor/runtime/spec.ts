@@ -8,6 +8,8 @@ import { TscError } from '../../schema/errors.ts';
 import type { Service, ServiceVolume } from '../../schema/model.ts';
 import type { OciDevice, OciMount, OciSpec } from './oci.ts';
 import { resolveUser } from './user.ts';
+import { capabilitiesOf, ociCapabilities } from '../security/capabilities.ts';
+import type { Security } from '../security/security.ts';
 
 /** The image config fields we use (OCI image config `.config`). */
 export interface ImageConfig {
@@ -41,20 +43,19 @@ export interface SpecInput {
   devices?: Record<string, { type: 'c' | 'b'; major: number; minor: number }>;
   /** Host hard limits by ulimit name (`nofile` → 20000); a ulimit above one is an error. */
   hostHardLimits?: Record<string, number>;
-  /** Final capability names from executor/security; when absent, docker's default ± cap_add/cap_drop. */
-  capabilities?: string[];
+  /**
+   * executor/security's securityOf(service): capabilities, no_new_privs, the seccomp profile
+   * (into linux.seccomp; launch compiles it), systempaths. When absent, the same is derived
+   * here from privileged/cap_add/cap_drop/security_opt with docker's default seccomp profile
+   * left to the caller (annotation `tscompose.seccomp`).
+   */
+  security?: Security;
   /** Host path of a static init (tini-static) for `init: true`. */
   initPath?: string;
   onWarning?: (message: string) => void;
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** moby's oci/caps/defaults.go set. */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
 
 export const MASKED_PATHS = [
   '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
@@ -82,6 +83,8 @@ export function buildSpec(input: SpecInput): OciSpec {
     throw new TscError('SPEC', `Service container "${input.name}": ${key}: ${msg}`, hint ? { hint } : {});
   };
   const privileged = s.privileged === true;
+  const sec = input.security;
+  const unconfinedPaths = privileged || sec?.systemPathsUnconfined === true;
   const hostNet = s.network_mode === 'host';
 
   // user first: HOME in the environment depends on it.
@@ -102,9 +105,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       args: processArgs(s, input.image),
       env: processEnv(s, input.image, hostname, user.home),
       cwd: s.working_dir || input.image.WorkingDir || '/',
-      capabilities: capabilitySet(input, privileged),
+      capabilities: sec ? ociCapabilities(sec.capabilities) : ociCapabilities(capabilitiesOf(s, input.name)),
       rlimits: rlimits(s, input.hostHardLimits, fail),
-      noNewPrivileges: noNewPrivileges(s.security_opt),
+      noNewPrivileges: sec ? sec.noNewPrivileges : noNewPrivileges(s.security_opt),
       ...(s.oom_score_adj !== undefined ? { oomScoreAdj: s.oom_score_adj } : {}),
     },
     root: { path: input.rootfs, readonly: s.read_only === true },
@@ -115,18 +118,20 @@ export function buildSpec(input: SpecInput): OciSpec {
       namespaces: namespaces(s, input.namespacePaths),
       devices: [...DEFAULT_DEVICES, ...userDevices(s, input.devices, fail)],
       sysctl: sysctls(s.sysctls, hostNet, fail),
-      maskedPaths: privileged ? [] : MASKED_PATHS,
-      readonlyPaths: privileged ? [] : READONLY_PATHS,
+      maskedPaths: unconfinedPaths ? [] : MASKED_PATHS,
+      readonlyPaths: unconfinedPaths ? [] : READONLY_PATHS,
       rootfsPropagation: 'rprivate',
+      ...(sec?.seccomp ? { seccomp: sec.seccomp } : {}),
     },
     annotations: {
-      'tscompose.seccomp': privileged || seccompUnconfined(s.security_opt) ? 'unconfined' : 'default',
+      'tscompose.seccomp': (sec ? !sec.seccomp : privileged || seccompUnconfined(s.security_opt)) ? 'unconfined' : 'default',
     },
   };
+  for (const w of sec?.warnings ?? []) input.onWarning?.(w);
   if (spec.process.args.length === 0) {
     fail('command', 'no command to run', 'set command or entrypoint, or use an image with a Cmd');
   }
-  for (const o of s.security_opt ?? []) {
+  for (const o of sec ? [] : s.security_opt ?? []) {
     if (!/^no-new-privileges([:=](true|false))?$/.test(o) && !/^seccomp[:=]/.test(o)) {
       input.onWarning?.(`service container "${input.name}": ignoring security_opt "${o}" (not supported)`);
     }
@@ -167,33 +172,6 @@ export function processEnv(s: Service, image: ImageConfig, hostname: string, hom
   if (s.tty && !env.has('TERM')) put('TERM', 'xterm');
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
-
-function capabilitySet(input: SpecInput, privileged: boolean): NonNullable<OciSpec['process']['capabilities']> {
-  let caps: string[];
-  if (input.capabilities) caps = input.capabilities;
-  else if (privileged) caps = ALL_CAPS;
-  else {
-    const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
-    const drop = (input.service.cap_drop ?? []).map(norm);
-    const add = (input.service.cap_add ?? []).map(norm);
-    let set = new Set(drop.includes('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c)));
-    if (add.includes('CAP_ALL')) set = new Set(ALL_CAPS);
-    for (const c of add) if (c !== 'CAP_ALL') set.add(c);
-    caps = [...set].sort();
-  }
-  // Inheritable stays empty (moby's fix for CVE-2022-24769); ambient too.
-  return { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
-}
-
-const ALL_CAPS = [
-  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_AUDIT_WRITE', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
-  'CAP_KILL', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', 'CAP_MKNOD', 'CAP_NET_ADMIN',
-  'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP',
-  'CAP_SETUID', 'CAP_SYSLOG', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE',
-  'CAP_SYS_PACCT', 'CAP_SYS_PTRACE', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG',
-  'CAP_WAKE_ALARM',
-];
 
 function noNewPrivileges(opts: string[] | undefined): boolean {
   return (opts ?? []).some((o) => o === 'no-new-privileges' || /^no-new-privileges[:=]true$/.test(o));

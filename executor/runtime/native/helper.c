@@ -81,7 +81,7 @@ static struct {
   gid_t groups[64]; int ngroups;
   int have_caps; uint64_t cap_bnd, cap_eff, cap_prm, cap_inh, cap_amb;
   int nnp;
-  unsigned char *seccomp; size_t seccomp_len;
+  unsigned char *seccomp; size_t seccomp_len; unsigned seccomp_flags;
   const char *cwd;
   char *env[MAX_ITEMS]; int nenv;
   char *argv[MAX_ITEMS]; int nargv;
@@ -218,6 +218,7 @@ static void parse_spec(const char *file)
       for (size_t j = 0; j < n; j++) { char b[3] = { h[2 * j], h[2 * j + 1], 0 }; S.seccomp[j] = strtoul(b, NULL, 16); }
       i += 2;
     }
+    else if (!strcmp(kw, "seccompflags")) { S.seccomp_flags = num(ARG(1)); i += 2; }
     else if (!strcmp(kw, "cwd")) { S.cwd = ARG(1); i += 2; }
     else if (!strcmp(kw, "env")) { LIMIT(S.nenv, MAX_ITEMS - 1); S.env[S.nenv++] = (char *)ARG(1); i += 2; }
     else if (!strcmp(kw, "arg")) { LIMIT(S.nargv, MAX_ITEMS - 1); S.argv[S.nargv++] = (char *)ARG(1); i += 2; }
@@ -432,7 +433,10 @@ static void install_seccomp(int in_child)
 {
   if (!S.seccomp_len) return;
   struct sock_fprog prog = { .len = S.seccomp_len / sizeof(struct sock_filter), .filter = (struct sock_filter *)S.seccomp };
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+  /* seccomp(2) takes flags (SPEC_ALLOW, LOG); without flags prctl is the same call. */
+  int r = S.seccomp_flags ? (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, S.seccomp_flags, &prog)
+                          : prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+  if (r < 0) {
     if (in_child) child_fail("seccomp", errno, "");
     fail("seccomp", errno, "");
   }

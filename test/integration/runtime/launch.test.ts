@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { makeContainer, type TestContainer } from './fixture.ts';
 import { buildSpec, launch, waitExit, execIn, kill, readExit } from '../../../executor/runtime/runtime.ts';
-import { DEFAULT_CAPABILITIES } from '../../../executor/runtime/spec.ts';
+import { DEFAULT_CAPABILITIES } from '../../../executor/security/capabilities.ts';
 import { capMask } from '../../../executor/runtime/compact.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
 import { ContainerError, TscError } from '../../../schema/errors.ts';
@@ -73,7 +73,7 @@ test('/proc/sys is read-only, /proc/keys is masked and mount is refused', async 
 
 test('the capability sets are exactly docker\'s default set', async () => {
   const r = await run('grep -E "^Cap(Eff|Prm|Bnd|Inh)" /proc/self/status');
-  const want = capMask(DEFAULT_CAPABILITIES).padStart(16, '0');
+  const want = capMask([...DEFAULT_CAPABILITIES]).padStart(16, '0');
   const caps = Object.fromEntries(r.out.map((l) => l.split(/:\s+/) as [string, string]));
   assert.equal(caps.CapEff, want);
   assert.equal(caps.CapPrm, want);
@@ -198,4 +198,26 @@ test('exec joins the container\'s namespaces and cgroup, as the given user', asy
     kill(l.pid, 'SIGKILL');
     await waitExit(c.dir);
   }
+});
+
+test('the default seccomp profile is installed and blocks what docker blocks; seccomp=unconfined removes it', async () => {
+  const { securityOf } = await import('../../../executor/security/security.ts');
+  const sec = (s: Partial<Service>) => securityOf(service(s), { name: 'sec', projectDir: '/', readFile: () => '' });
+  const script = 'grep "^Seccomp:" /proc/self/status; unshare -U true && echo USERNS_OK; true';
+  const c1 = makeContainer(env);
+  made.push(c1);
+  const confined = buildSpec({ id: c1.id, name: 'sec-1', service: service({ command: ['sh', '-c', script] }), image: {}, rootfs: c1.rootfs, security: sec({}) });
+  await launch({ id: c1.id, name: 'sec-1', spec: confined, containerDir: c1.dir, cgroupProcs: c1.cgroupProcs });
+  await waitExit(c1.dir);
+  const out1 = readFileSync(join(c1.dir, 'log'), 'utf8');
+  assert.match(out1, /stdout F Seccomp:\s+2/);
+  assert.doesNotMatch(out1, /USERNS_OK/);
+  const c2 = makeContainer(env);
+  made.push(c2);
+  const open = buildSpec({ id: c2.id, name: 'sec-2', service: service({ command: ['sh', '-c', script] }), image: {}, rootfs: c2.rootfs, security: sec({ security_opt: ['seccomp=unconfined'] }) });
+  await launch({ id: c2.id, name: 'sec-2', spec: open, containerDir: c2.dir, cgroupProcs: c2.cgroupProcs });
+  await waitExit(c2.dir);
+  const out2 = readFileSync(join(c2.dir, 'log'), 'utf8');
+  assert.match(out2, /stdout F Seccomp:\s+0/);
+  assert.match(out2, /USERNS_OK/, 'without the filter, a user namespace needs no capability');
 });

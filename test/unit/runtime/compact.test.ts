@@ -11,7 +11,7 @@ const spec = () => buildSpec({ id: 'f'.repeat(64), name: 'p-a-1', rootfs: '/r', 
 /** Records as [keyword, ...args] by the helper's arities. */
 const ARITY: Record<string, number> = { rootfs: 1, ns: 2, mount: 6, dev: 7, link: 2, sysctl: 2, mask: 1, ropath: 1, readonly: 0, hostname: 1,
   domainname: 1, rlimit: 3, oomscore: 1, user: 2, group: 1, caps: 5, nnp: 0, seccomp: 1, cwd: 1, env: 1, arg: 1, cgroup: 1, log: 3,
-  exitfile: 1, oomfile: 1, gate: 1, pid: 1 };
+  exitfile: 1, oomfile: 1, gate: 1, pid: 1, seccompflags: 1 };
 function records(t: string[]): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < t.length;) {
@@ -69,6 +69,9 @@ test('an rlimit of 2^63 or more means unlimited', () => {
 test('seccomp bytes travel as hex', () => {
   const recs = records(compactRun(spec(), { cgroupProcs: [], seccomp: Uint8Array.from([6, 0, 0, 0, 0, 0, 0xff, 0x7f]) }));
   assert.deepEqual(recs.find((r) => r[0] === 'seccomp'), ['seccomp', '060000000000ff7f']);
+  const withFlags = records(compactRun(spec(), { cgroupProcs: [], seccomp: new Uint8Array(8), seccompFlags: 4 }));
+  assert.deepEqual(withFlags.find((r) => r[0] === 'seccompflags'), ['seccompflags', '4']);
+  assert.throws(() => compactRun(spec(), { cgroupProcs: [], seccomp: new Uint8Array(5) }), /8-byte instructions/);
 });
 
 test('compactExec names the target PID and its cgroups before the process', () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSpec, processArgs, processEnv, tmpfsString, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, INIT_TARGET, type SpecInput } from '../../../executor/runtime/spec.ts';
+import { DEFAULT_CAPABILITIES } from '../../../executor/security/capabilities.ts';
+import { securityOf } from '../../../executor/security/security.ts';
+import { buildSpec, processArgs, processEnv, tmpfsString, MASKED_PATHS, READONLY_PATHS, INIT_TARGET, type SpecInput } from '../../../executor/runtime/spec.ts';
 import { TscError } from '../../../schema/errors.ts';
 import type { Service } from '../../../schema/model.ts';
 
@@ -67,7 +69,7 @@ test('a missing command is an error that names the container', () => {
 
 test('default capabilities are docker\'s set; cap_add and cap_drop adjust it', () => {
   const d = buildSpec(input());
-  assert.deepEqual(d.process.capabilities?.effective, [...DEFAULT_CAPABILITIES].sort());
+  assert.deepEqual([...d.process.capabilities!.effective!].sort(), [...DEFAULT_CAPABILITIES].sort());
   assert.deepEqual(d.process.capabilities?.inheritable, []);
   const c = buildSpec(input({ cap_add: ['NET_ADMIN'], cap_drop: ['CHOWN', 'cap_kill'] })).process.capabilities!;
   assert.ok(c.effective!.includes('CAP_NET_ADMIN'));
@@ -76,9 +78,21 @@ test('default capabilities are docker\'s set; cap_add and cap_drop adjust it', (
   assert.deepEqual(none.bounding, ['CAP_NET_BIND_SERVICE']);
 });
 
-test('a capability set given by executor/security wins over the local default', () => {
-  const c = buildSpec(input({}, { capabilities: ['CAP_KILL'] })).process.capabilities!;
-  assert.deepEqual(c.permitted, ['CAP_KILL']);
+test('with executor/security\'s settings: its capabilities, no_new_privs, seccomp profile and systempaths', () => {
+  const svc = { cap_drop: ['ALL'], cap_add: ['KILL'], security_opt: ['no-new-privileges', 'systempaths=unconfined', 'apparmor=x'] };
+  const security = securityOf({ environment: {}, labels: {}, depends_on: {}, ...svc }, { name: 'web', projectDir: '/p', readFile: () => '' });
+  const warnings: string[] = [];
+  const s = buildSpec(input(svc, { security, onWarning: (w) => warnings.push(w) }));
+  assert.deepEqual(s.process.capabilities!.permitted, ['CAP_KILL']);
+  assert.equal(s.process.noNewPrivileges, true);
+  assert.deepEqual(s.linux.maskedPaths, []);
+  assert.equal((s.linux.seccomp as { defaultAction: string }).defaultAction, 'SCMP_ACT_ERRNO');
+  assert.equal(s.annotations?.['tscompose.seccomp'], 'default');
+  assert.equal(warnings.length, 1);
+  const unconfined = securityOf({ environment: {}, labels: {}, depends_on: {}, security_opt: ['seccomp=unconfined'] }, { name: 'web', projectDir: '/p', readFile: () => '' });
+  const u = buildSpec(input({}, { security: unconfined }));
+  assert.equal(u.linux.seccomp, undefined);
+  assert.equal(u.annotations?.['tscompose.seccomp'], 'unconfined');
 });
 
 test('privileged gets every capability, writable /sys, no masked or read-only paths, no seccomp', () => {
