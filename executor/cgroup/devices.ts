@@ -30,3 +30,36 @@ export function deviceRulesOf(mappings: DeviceMapping[] | undefined, service: st
   }
   return out;
 }
+
+/** `8:0` for a block device path (blkio/io files address devices by number). */
+export function blockDeviceNumber(path: string, stat: (path: string) => BigIntStats = (p) => statSync(p, { bigint: true })): string {
+  let st: BigIntStats;
+  try {
+    st = stat(path);
+  } catch (e) {
+    throw new TscError('DEVICE', `Block device "${path}" in blkio_config does not exist`, { cause: e });
+  }
+  if (!st.isBlockDevice()) throw new TscError('DEVICE', `"${path}" in blkio_config is not a block device`);
+  const { major, minor } = splitDev(st.rdev);
+  return `${major}:${minor}`;
+}
+
+export interface BlockIOLines {
+  weightDevice: string[];
+  readBps: string[];
+  writeBps: string[];
+  readIops: string[];
+  writeIops: string[];
+}
+
+/** The per-device values as `maj:min value` lines, devices resolved by `stat`. */
+export function blockIOLines(io: import('./types.ts').BlockIOResources | undefined, stat?: (path: string) => BigIntStats): BlockIOLines {
+  const dev = (p: string) => blockDeviceNumber(p, stat);
+  return {
+    weightDevice: (io?.weightDevice ?? []).map((d) => `${dev(d.path)} ${d.weight}`),
+    readBps: (io?.throttleReadBpsDevice ?? []).map((d) => `${dev(d.path)} ${d.rate}`),
+    writeBps: (io?.throttleWriteBpsDevice ?? []).map((d) => `${dev(d.path)} ${d.rate}`),
+    readIops: (io?.throttleReadIOPSDevice ?? []).map((d) => `${dev(d.path)} ${d.rate}`),
+    writeIops: (io?.throttleWriteIOPSDevice ?? []).map((d) => `${dev(d.path)} ${d.rate}`),
+  };
+}

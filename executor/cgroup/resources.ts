@@ -131,13 +131,28 @@ export function resourcesOf(service: Service, name = 'service', origins?: Map<st
   // Docker: 0 and negative values mean unlimited; -1 is written as "max".
   if (pids !== undefined) r.pids = { limit: pids > 0 ? pids : -1 };
   const blkio = service.blkio_config;
+  const io: NonNullable<CgroupResources['blockIO']> = {};
   if (blkio?.weight !== undefined && blkio.weight !== 0) {
     if (blkio.weight < 10 || blkio.weight > 1000) problem('blkio_config.weight', `blkio weight must be between 10 and 1000 (got ${blkio.weight})`);
-    else r.blockIO = { weight: blkio.weight };
+    else io.weight = blkio.weight;
   }
-  for (const k of ['weight_device', 'device_read_bps', 'device_write_bps', 'device_read_iops', 'device_write_iops'] as const) {
-    if (blkio?.[k]?.length) problem(`blkio_config.${k}`, `blkio_config.${k} is not supported yet`, 'only blkio_config.weight is applied');
+  if (blkio?.weight_device?.length) {
+    blkio.weight_device.forEach((d, i) => {
+      if (d.weight < 10 || d.weight > 1000) problem(`blkio_config.weight_device[${i}]`, `blkio weight for "${d.path}" must be between 10 and 1000 (got ${d.weight})`);
+    });
+    io.weightDevice = blkio.weight_device.map((d) => ({ path: d.path, weight: d.weight }));
   }
+  const throttles = [['device_read_bps', 'throttleReadBpsDevice'], ['device_write_bps', 'throttleWriteBpsDevice'],
+    ['device_read_iops', 'throttleReadIOPSDevice'], ['device_write_iops', 'throttleWriteIOPSDevice']] as const;
+  for (const [key, field] of throttles) {
+    const list = blkio?.[key];
+    if (!list?.length) continue;
+    list.forEach((d, i) => {
+      if (!Number.isInteger(d.rate) || d.rate <= 0) problem(`blkio_config.${key}[${i}]`, `rate for "${d.path}" must be a positive integer (got ${d.rate})`);
+    });
+    io[field] = list.map((d) => ({ path: d.path, rate: d.rate }));
+  }
+  if (Object.keys(io).length) r.blockIO = io;
   if (service.privileged === true) r.allDevices = true;
 
   if (problems.length) throw new StackFileError(problems);

@@ -33,6 +33,17 @@ export interface MemoryResources {
   disableOOMKiller?: boolean;
 }
 
+/** Block I/O: a weight, per-device weights and throttles; devices by path, resolved to major:minor when applied. */
+export interface BlockIOResources {
+  /** 10..1000 (blkio scale; converted for v2's io.weight). */
+  weight?: number;
+  weightDevice?: { path: string; weight: number }[];
+  throttleReadBpsDevice?: { path: string; rate: number }[];
+  throttleWriteBpsDevice?: { path: string; rate: number }[];
+  throttleReadIOPSDevice?: { path: string; rate: number }[];
+  throttleWriteIOPSDevice?: { path: string; rate: number }[];
+}
+
 /** One device cgroup rule (v1 devices.allow / devices.deny). `major`/`minor` -1 = `*`. */
 export interface DeviceRule {
   allow: boolean;
@@ -46,7 +57,7 @@ export interface CgroupResources {
   cpu?: CpuResources;
   memory?: MemoryResources;
   pids?: { limit: number };
-  blockIO?: { weight?: number };
+  blockIO?: BlockIOResources;
   /** Device rules applied after the default allow-list; absent = docker's defaults only. */
   devices?: DeviceRule[];
   /** `privileged: true`: every device allowed. */

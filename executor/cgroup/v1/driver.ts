@@ -44,7 +44,7 @@ export class V1Driver implements CgroupDriver {
   create(project: string, id: string, r: CgroupResources): CgroupHandle {
     const h = this.handle(project, id);
     const needed: [string, boolean][] = [['cpu', !!r.cpu && (r.cpu.quota !== undefined || r.cpu.period !== undefined || r.cpu.shares !== undefined)],
-      ['memory', !!r.memory], ['pids', !!r.pids], ['blkio', r.blockIO?.weight !== undefined], ['cpuset', r.cpu?.cpus !== undefined || r.cpu?.mems !== undefined]];
+      ['memory', !!r.memory], ['pids', !!r.pids], ['blkio', r.blockIO !== undefined], ['cpuset', r.cpu?.cpus !== undefined || r.cpu?.mems !== undefined]];
     for (const [c, want] of needed) {
       if (want && !this.#layout.hierarchies.some((x) => x.controllers.includes(c))) {
         throw new TscError('CGROUP_UNSUPPORTED', `The ${c} cgroup controller is not mounted under ${this.fsRoot}, so the service's ${c} limits cannot be applied`);

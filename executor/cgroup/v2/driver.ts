@@ -29,7 +29,7 @@ export function neededControllers(r: CgroupResources): string[] {
   const out: string[] = [];
   if (r.cpu?.cpus !== undefined || r.cpu?.mems !== undefined) out.push('cpuset');
   if (r.cpu && (r.cpu.quota !== undefined || r.cpu.period !== undefined || r.cpu.shares !== undefined || r.cpu.weight !== undefined)) out.push('cpu');
-  if (r.blockIO?.weight !== undefined) out.push('io');
+  if (r.blockIO) out.push('io');
   if (r.memory) out.push('memory');
   if (r.pids) out.push('pids');
   return out;

@@ -32,3 +32,12 @@ test('the real /dev/null is c 1:3', (t) => {
   if (!r) return t.skip('no /dev/null');
   assert.deepEqual(r, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' });
 });
+
+test('block devices in blkio_config resolve to major:minor lines; anything else is an error', async () => {
+  const { blockDeviceNumber, blockIOLines } = await import('../../../executor/cgroup/devices.ts');
+  const sda = fakeStat('b', 0x0800n);
+  assert.equal(blockDeviceNumber('/dev/sda', sda), '8:0');
+  assert.throws(() => blockDeviceNumber('/dev/null', fakeStat('c', 0x103n)), /"\/dev\/null" in blkio_config is not a block device/);
+  assert.deepEqual(blockIOLines({ weightDevice: [{ path: '/dev/sda', weight: 200 }], throttleReadBpsDevice: [{ path: '/dev/sda', rate: 1024 }], throttleWriteIOPSDevice: [{ path: '/dev/sda', rate: 9 }] }, sda),
+    { weightDevice: ['8:0 200'], readBps: ['8:0 1024'], writeBps: [], readIops: [], writeIops: ['8:0 9'] });
+});

@@ -116,10 +116,19 @@ test('pids_limit and limits.pids set the pids limit; 0 and -1 mean unlimited', (
   assert.throws(() => resourcesOf(svc({ pids_limit: 50, deploy: { resources: { limits: { pids: 60 } } } }), 'web'), /pids_limit \(50\) and deploy\.resources\.limits\.pids \(60\) differ/);
 });
 
-test('blkio weight is range-checked and device throttles are refused rather than dropped', () => {
+test('blkio weight is range-checked; per-device weights and throttles are carried by device path', () => {
   assert.deepEqual(resourcesOf(svc({ blkio_config: { weight: 300 } }), 'web').blockIO, { weight: 300 });
   assert.throws(() => resourcesOf(svc({ blkio_config: { weight: 5 } }), 'web'), /between 10 and 1000/);
-  assert.throws(() => resourcesOf(svc({ blkio_config: { device_read_bps: [{ path: '/dev/sda', rate: 1 }] } }), 'web'), /device_read_bps is not supported/);
+  assert.deepEqual(resourcesOf(svc({ blkio_config: {
+    weight_device: [{ path: '/dev/sda', weight: 200 }],
+    device_read_bps: [{ path: '/dev/sda', rate: 1048576 }], device_write_iops: [{ path: '/dev/sdb', rate: 100 }],
+  } }), 'web').blockIO, {
+    weightDevice: [{ path: '/dev/sda', weight: 200 }],
+    throttleReadBpsDevice: [{ path: '/dev/sda', rate: 1048576 }], throttleWriteIOPSDevice: [{ path: '/dev/sdb', rate: 100 }],
+  });
+  assert.throws(() => resourcesOf(svc({ blkio_config: { device_read_bps: [{ path: '/dev/sda', rate: 0 }] } }), 'web'),
+    /services\.web\.blkio_config\.device_read_bps\[0\]: rate for "\/dev\/sda" must be a positive integer/);
+  assert.throws(() => resourcesOf(svc({ blkio_config: { weight_device: [{ path: '/dev/sda', weight: 2000 }] } }), 'web'), /weight for "\/dev\/sda" must be between 10 and 1000/);
 });
 
 test('every problem of a service is reported at once', () => {

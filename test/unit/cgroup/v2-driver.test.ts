@@ -135,3 +135,16 @@ test('remove takes the leaf and the empty parents away', async () => {
   assert.equal(existsSync(join(root, 'tscompose')), false);
   await d.remove(h);
 });
+
+test('throttles for one device become one io.max line', async () => {
+  const { ioMaxLines } = await import('../../../executor/cgroup/v2/io.ts');
+  assert.deepEqual(ioMaxLines({ readBps: ['8:0 1048576'], writeBps: ['8:0 2097152'], readIops: ['8:16 100'], writeIops: [] }),
+    ['8:0 rbps=1048576 wbps=2097152', '8:16 riops=100']);
+});
+
+test('per-device throttles reach io.max on a real block device path', (t) => {
+  if (!existsSync('/dev/loop0')) return t.skip('no /dev/loop0 to point at');
+  const root = fakeV2();
+  const h = detectCgroupDriver(root, { fresh: true }).create('proj', 'c1', { blockIO: { throttleReadBpsDevice: [{ path: '/dev/loop0', rate: 1048576 }] } });
+  assert.equal(read(join(h.dirs.unified!, 'io.max')), '7:0 rbps=1048576');
+});
