@@ -66,10 +66,11 @@ export function normalizeProjectName(s: string): string {
 }
 
 export function projectName(o: { explicit?: string; env?: string; fromFile?: unknown; dir: string }): { name: string; problem?: StackFileProblem } {
+  // -p and COMPOSE_PROJECT_NAME are taken as given and must be valid; `name:` in a file and the
+  // directory name are normalized (compose-go projectName / NormalizeProjectName).
   const given: [string, string | undefined][] = [
     ['-p', o.explicit],
     ['COMPOSE_PROJECT_NAME', o.env],
-    ['name:', typeof o.fromFile === 'string' ? o.fromFile : undefined],
   ];
   for (const [source, v] of given) {
     if (v === undefined || v === '') continue;
@@ -78,13 +79,15 @@ export function projectName(o: { explicit?: string; env?: string; fromFile?: unk
         name: '',
         problem: {
           message: `invalid project name "${v}" (from ${source})`,
-          keyPath: source === 'name:' ? 'name' : '',
+          keyPath: '',
           hint: 'use lowercase letters, digits, dashes and underscores, starting with a letter or digit',
         },
       };
     }
     return { name: v };
   }
+  const fromFile = typeof o.fromFile === 'string' ? normalizeProjectName(o.fromFile) : '';
+  if (fromFile) return { name: fromFile };
   const derived = normalizeProjectName(basename(o.dir));
   if (!derived) {
     return { name: '', problem: { message: `cannot derive a project name from directory "${o.dir}"`, keyPath: '', hint: 'pass -p <name> or set name: in the stack file' } };
@@ -92,3 +95,15 @@ export function projectName(o: { explicit?: string; env?: string; fromFile?: unk
   return { name: derived };
 }
 
+/**
+ * The top-level `name:` read from raw text, before the file is parsed: compose exposes the project
+ * name as ${COMPOSE_PROJECT_NAME} to interpolation, so it is needed before interpolating. Covers
+ * `name: x`, quoted values and trailing comments; anything fancier falls back to the parsed value.
+ */
+export function scanName(text: string): string | undefined {
+  const m = /^name:[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$/m.exec(text);
+  if (!m || !m[1]) return undefined;
+  const v = m[1];
+  if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) return v.slice(1, -1);
+  return v;
+}

@@ -3,12 +3,12 @@
 //   then: merge files in order → drop !reset → project name → profiles → defaults → checks → Project
 // Every problem from every stage is collected and thrown together as one StackFileError.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { StackFileError } from './errors.ts';
 import type { Origin, StackFileProblem } from './errors.ts';
 import type { Project, Service } from './model.ts';
 import { parseYaml, Tagged } from './yaml-tree.ts';
-import { interpolateTree } from './interpolate.ts';
+import { interpolateString, interpolateTree } from './interpolate.ts';
 import type { Lookup, TreeProblem } from './interpolate.ts';
 import { parseEnv } from './env.ts';
 import { validateTree, originOf } from './validate.ts';
@@ -18,7 +18,7 @@ import { addImplicitDependsOn, applyDefaults } from './rules/defaults.ts';
 import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
 import { splitByProfiles } from './profiles.ts';
-import { discoverFiles, projectName, STDIN } from './discover.ts';
+import { discoverFiles, normalizeProjectName, projectName, scanName, STDIN } from './discover.ts';
 import { cacheKey, decodeParsed, encodeParsed } from './parse-cache.ts';
 import type { ParseCacheStore } from './parse-cache.ts';
 import type { ParsedFile } from './yaml-tree.ts';
@@ -105,7 +105,19 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   // The .env that counts is the project directory's (the first read only served to find the files).
   if (projectDir !== firstDir && !opts.envFiles?.length) env0 = readDotenv(projectDir);
   problems.push(...env0.problems);
-  const lookup = lookupIn(env0.vars);
+  const texts = new Map<string, string>();
+  const readText = (file: string): string => {
+    let t = texts.get(file);
+    if (t === undefined) {
+      t = file === STDIN ? (opts.stdin ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
+      texts.set(file, t);
+    }
+    return t;
+  };
+  const baseLookup = lookupIn(env0.vars);
+  const earlyName = opts.projectName || baseLookup('COMPOSE_PROJECT_NAME') || fileName(found.files, readText, baseLookup) || normalizeProjectName(basename(projectDir));
+  // ${COMPOSE_PROJECT_NAME} is the project's name even when nobody set the variable.
+  const lookup: Lookup = (k) => baseLookup(k) ?? (k === 'COMPOSE_PROJECT_NAME' ? earlyName : undefined);
   const home = shell.HOME ?? '/root';
 
   // 3. Per file stages.
@@ -137,7 +149,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     let text: string;
     const name = file === STDIN ? STDIN_NAME : file;
     try {
-      text = file === STDIN ? (opts.stdin ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
+      text = readText(file);
     } catch (e) {
       problems.push({ message: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, keyPath: '' });
       return undefined;
@@ -247,7 +259,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   if (anyTagged) merged = stripTags(merged) as Obj;
 
   // 4. Name, profiles, defaults, checks.
-  const named = projectName({ explicit: opts.projectName, env: lookup('COMPOSE_PROJECT_NAME'), fromFile: merged.name, dir: projectDir });
+  const named = projectName({ explicit: opts.projectName, env: baseLookup('COMPOSE_PROJECT_NAME'), fromFile: merged.name, dir: projectDir });
   if (named.problem) {
     const o = named.problem.keyPath ? origins.get(named.problem.keyPath) : undefined;
     problems.push({ ...named.problem, ...(o ? { origin: o } : {}) });
@@ -359,4 +371,23 @@ function holdsVariable(tree: unknown, keyPath: string): boolean {
     cur = m[2] !== undefined ? (cur as unknown[])[Number(m[2])] : (cur as Record<string, unknown>)[m[1]!];
   }
   return JSON.stringify(cur ?? '').includes('$');
+}
+
+/** The last `name:` among the main files, interpolated (see scanName). */
+function fileName(files: string[], read: (f: string) => string, lookup: Lookup): string | undefined {
+  let name: string | undefined;
+  for (const f of files) {
+    try {
+      const n = scanName(read(f));
+      if (n !== undefined) name = n;
+    } catch {
+      // unreadable: reported when the file is loaded
+    }
+  }
+  if (name === undefined) return undefined;
+  try {
+    return normalizeProjectName(interpolateString(name, { lookup })) || undefined;
+  } catch {
+    return undefined;
+  }
 }

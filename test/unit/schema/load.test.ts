@@ -165,3 +165,15 @@ test('a malformed .env is reported at its line', () => {
     s.cleanup();
   }
 });
+
+test('name: in the file is normalized, and ${COMPOSE_PROJECT_NAME} is the project name', () => {
+  const s = stack({ 'compose.yaml': 'name: "My_Shop.${STAGE:-dev}"  # comment\nservices:\n  a: {image: x, container_name: "${COMPOSE_PROJECT_NAME}-a"}\n' });
+  try {
+    const p = s.load();
+    assert.equal(p.name, 'my_shopdev');
+    assert.equal(p.services.a!.container_name, 'my_shopdev-a');
+    assert.equal(s.load({ projectName: 'cli' }).services.a!.container_name, 'cli-a');
+  } finally {
+    s.cleanup();
+  }
+});
