@@ -137,6 +137,45 @@ export function checkNetworkModeExclusive(s: Obj, c: CheckContext, path: string)
   return [{ keyPath: `${path}.network_mode`, message: `service "${c.service}" declares mutually exclusive network_mode and networks` }];
 }
 
+/** compose-go checkConsistency: settings that contradict each other within one service. */
+export function checkConflicts(s: Obj, c: CheckContext, path: string): TreeProblem[] {
+  const out: TreeProblem[] = [];
+  const at = (k: string, message: string) => out.push({ keyPath: `${path}.${k}`, message });
+  const build = isObj(s.build) ? s.build : undefined;
+  if (build && build.dockerfile !== undefined && build.dockerfile_inline !== undefined) {
+    at('build', `service "${c.service}" declares mutually exclusive dockerfile and dockerfile_inline`);
+  }
+  const deploy = isObj(s.deploy) ? s.deploy : {};
+  const res = isObj(deploy.resources) ? deploy.resources : {};
+  const limits = isObj(res.limits) ? res.limits : {};
+  const reservations = isObj(res.reservations) ? res.reservations : {};
+  const pairs: [string, unknown, string, unknown][] = [
+    ['scale', s.scale, 'deploy.replicas', deploy.replicas],
+    ['cpus', s.cpus, 'deploy.resources.limits.cpus', limits.cpus],
+    ['mem_limit', s.mem_limit, 'deploy.resources.limits.memory', limits.memory],
+    ['mem_reservation', s.mem_reservation, 'deploy.resources.reservations.memory', reservations.memory],
+    ['pids_limit', s.pids_limit, 'deploy.resources.limits.pids', limits.pids],
+  ];
+  for (const [a, x, b, y] of pairs) {
+    if (x !== undefined && y !== undefined && x !== y) at(a, `can't set distinct values on "${a}" and "${b}"`);
+  }
+  for (const [k, v] of [['scale', s.scale], ['deploy.replicas', deploy.replicas]] as const) {
+    if (typeof v === 'number' && v < 0) at(k, 'must be greater than or equal to 0');
+  }
+  const replicas = typeof s.scale === 'number' ? s.scale : typeof deploy.replicas === 'number' ? deploy.replicas : 1;
+  if (s.container_name !== undefined && replicas > 1) {
+    at('container_name', `can't set container_name and scale ${replicas}: a container name must be unique`);
+  }
+  if (build && Array.isArray(build.secrets)) {
+    const defined = section(c, 'secrets');
+    build.secrets.forEach((r, i) => {
+      const src = isObj(r) ? String(r.source) : String(r);
+      if (!(src in defined)) at(`build.secrets[${i}]`, `service "${c.service}" refers to undefined build secret "${src}"`);
+    });
+  }
+  return out;
+}
+
 /** Runs every check over the enabled services, plus the whole-project checks. */
 export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
   const out: TreeProblem[] = [];
@@ -144,7 +183,8 @@ export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
   for (const [name, s] of Object.entries(svcs)) {
     if (!isObj(s)) continue;
     const c: CheckContext = { tree, disabled, service: name };
-    out.push(...checkImageOrBuild(s, c, `services.${name}`), ...checkNetworkModeExclusive(s, c, `services.${name}`));
+    const p = `services.${name}`;
+    out.push(...checkImageOrBuild(s, c, p), ...checkNetworkModeExclusive(s, c, p), ...checkConflicts(s, c, p));
     for (const [k, v] of Object.entries(s)) {
       const r = lookup(rules, ['services', name, k]);
       if (r) out.push(...r(v, c, `services.${name}.${k}`));

@@ -55,3 +55,20 @@ test('a service needs an image or a build; network_mode excludes networks; a bin
     'bind mount has no source path',
   ]);
 });
+
+test('contradicting settings in one service are errors (compose-go consistency rules)', () => {
+  const probs = runChecks(tree({
+    a: { build: { context: '.', dockerfile: 'D', dockerfile_inline: 'FROM x', secrets: [{ source: 'nope' }] } },
+    b: { scale: 2, deploy: { replicas: 3, resources: { limits: { memory: 1, cpus: 1 } } }, mem_limit: 2, cpus: 1 },
+    c: { container_name: 'c', scale: 2 },
+    d: { scale: -1 },
+  }), new Set());
+  assert.deepEqual(probs.map((p) => [p.keyPath, p.message]), [
+    ['services.a.build', 'service "a" declares mutually exclusive dockerfile and dockerfile_inline'],
+    ['services.a.build.secrets[0]', 'service "a" refers to undefined build secret "nope"'],
+    ['services.b.scale', 'can\'t set distinct values on "scale" and "deploy.replicas"'],
+    ['services.b.mem_limit', 'can\'t set distinct values on "mem_limit" and "deploy.resources.limits.memory"'],
+    ['services.c.container_name', 'can\'t set container_name and scale 2: a container name must be unique'],
+    ['services.d.scale', 'must be greater than or equal to 0'],
+  ]);
+});
