@@ -227,8 +227,9 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     o.report.send({ done: true, ok, message });
     o.report.close();
     unsub();
-    const end = await host.ended;
-    return end.how === 'shutdown' ? 0 : 0;
+    await host.ended;
+    exitSoon();
+    return 0;
   }
 
   if (failure && !signalled && !abortedBy) {
@@ -247,6 +248,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     // `supervise`: until told otherwise.
     unsub();
     await host.ended;
+    exitSoon();
     return 0;
   }
 
@@ -261,6 +263,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     if (!running) void host.end('shutdown');
   }, 300);
   await host.ended;
+  exitSoon();
   clearInterval(idle);
   if (refollow) clearInterval(refollow);
   for (const stop of stops.values()) stop();
@@ -270,6 +273,14 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     return upExitCode(abortOpts, exits, abortedBy);
   }
   return signalled ? 130 : 0;
+}
+
+/**
+ * A supervisor that was told to go must be gone promptly (`down` waits for it, then removes
+ * everything): a lingering handle (a watcher of a part) must not keep it alive.
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode)), 100).unref();
 }
 
 function errorText(e: unknown): string {

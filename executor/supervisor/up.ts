@@ -132,7 +132,7 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
       default:
         o.onWarning?.(`Skipping unknown plan operation "${op.type}" (${op.id})`);
     }
-  }, { concurrency: o.concurrency ?? 8, ...(o.signal ? { signal: o.signal } : {}) });
+  }, { concurrency: o.concurrency ?? 32, ...(o.signal ? { signal: o.signal } : {}) });
 }
 
 type WaitFor = NonNullable<PlanOp['waitFor']>[number];
