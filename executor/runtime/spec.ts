@@ -95,7 +95,10 @@ export function buildSpec(input: SpecInput): OciSpec {
   } catch (e) {
     return fail('user', e instanceof Error ? e.message : String(e));
   }
-  const hostname = s.hostname ?? input.id.slice(0, 12);
+  // With the host's UTS namespace a hostname would rename the host itself: none is set then.
+  const hostUts = s.uts === 'host';
+  if (hostUts && s.hostname) fail('hostname', 'cannot be set with uts: host (it would rename the host)');
+  const hostname = hostUts ? undefined : (s.hostname ?? input.id.slice(0, 12));
 
   const spec: OciSpec = {
     ociVersion: '1.0.2',
@@ -103,7 +106,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       terminal: s.tty === true,
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
       args: processArgs(s, input.image),
-      env: processEnv(s, input.image, hostname, user.home),
+      env: processEnv(s, input.image, hostname ?? '', user.home),
       cwd: s.working_dir || input.image.WorkingDir || '/',
       capabilities: sec ? ociCapabilities(sec.capabilities) : ociCapabilities(capabilitiesOf(s, input.name)),
       rlimits: rlimits(s, input.hostHardLimits, fail),
@@ -111,13 +114,13 @@ export function buildSpec(input: SpecInput): OciSpec {
       ...(s.oom_score_adj !== undefined ? { oomScoreAdj: s.oom_score_adj } : {}),
     },
     root: { path: input.rootfs, readonly: s.read_only === true },
-    hostname,
-    ...(s.domainname ? { domainname: s.domainname } : {}),
+    ...(hostname ? { hostname } : {}),
+    ...(s.domainname && !hostUts ? { domainname: s.domainname } : {}),
     mounts: [],
     linux: {
       namespaces: namespaces(s, input.namespacePaths),
       devices: [...DEFAULT_DEVICES, ...userDevices(s, input.devices, fail)],
-      sysctl: sysctls(s.sysctls, hostNet, fail),
+      sysctl: sysctls(s.sysctls, hostNet, s.ipc === 'host', fail),
       maskedPaths: unconfinedPaths ? [] : MASKED_PATHS,
       readonlyPaths: unconfinedPaths ? [] : READONLY_PATHS,
       rootfsPropagation: 'rprivate',
@@ -161,7 +164,7 @@ export function processEnv(s: Service, image: ImageConfig, hostname: string, hom
   const env = new Map<string, string>();
   const put = (k: string, v: string) => env.set(k, v); // an override keeps the key's first position
   put('PATH', DEFAULT_PATH);
-  put('HOSTNAME', hostname);
+  if (hostname) put('HOSTNAME', hostname);
   for (const kv of image.Env ?? []) {
     const i = kv.indexOf('=');
     if (i > 0) put(kv.slice(0, i), kv.slice(i + 1));
@@ -215,11 +218,14 @@ function namespaces(s: Service, paths: SpecInput['namespacePaths'] = {}): OciSpe
 // Namespaced sysctls docker accepts (moby daemon/oci_linux.go + runc's validator).
 const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
 
-function sysctls(v: Record<string, string> | undefined, hostNet: boolean, fail: Fail): Record<string, string> {
+function sysctls(v: Record<string, string> | undefined, hostNet: boolean, hostIpc: boolean, fail: Fail): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(v ?? {}).sort()) {
     const val = String(v![k]);
-    if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) out[k] = val;
+    if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) {
+      if (hostIpc) fail(`sysctls.${k}`, 'IPC sysctls cannot be set with ipc: host (they would change the host)');
+      out[k] = val;
+    }
     else if (k.startsWith('net.')) {
       if (hostNet) fail(`sysctls.${k}`, 'network sysctls cannot be set with network_mode: host (they would change the host)');
       out[k] = val;

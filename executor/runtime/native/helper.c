@@ -265,42 +265,69 @@ static void join_cgroups(pid_t pid, int in_child)
  * Opens `path` inside the rootfs with every symlink resolved as if the rootfs were `/`
  * (openat2 RESOLVE_IN_ROOT), creating what is missing: directories, and the last component as
  * a directory or an empty file. Mounting on /proc/self/fd/N then can never land outside the
- * rootfs, whatever symlinks an image holds (the classic mount-destination escape).
+ * rootfs, whatever symlinks an image holds (the classic mount-destination escape). A dangling
+ * symlink on the way is followed by rewriting the path (its target is created inside the rootfs).
  */
-static int open_in_root(int rootfd, const char *path, int create_file)
+static int in_root(int rootfd, const char *path)
 {
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-  int fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-  if (fd >= 0 || errno != ENOENT) return fd;
+  return syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+}
 
-  char buf[PATH_MAX];
-  snprintf(buf, sizeof buf, "%s", path);
-  int parent = dup(rootfd);
-  char *p = buf;
-  while (*p == '/') p++;
-  while (*p) {
-    char *slash = strchr(p, '/');
-    int last = 1;
-    if (slash) { *slash = 0; last = slash[1] == 0; }
-    struct open_how h = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-    int next = syscall(SYS_openat2, parent, p, &h, sizeof h);
-    if (next < 0 && errno == ENOENT) {
-      if (last && create_file) {
-        int f = openat(parent, p, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (f >= 0) close(f);
-      } else if (mkdirat(parent, p, 0755) < 0 && errno != EEXIST) {
-        int e = errno; close(parent); errno = e; return -1;
+static int open_in_root(int rootfd, const char *path, int create_file)
+{
+  char cur[PATH_MAX];
+  snprintf(cur, sizeof cur, "%s", path);
+  for (int round = 0; round < 256; round++) {
+    int fd = in_root(rootfd, cur);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    /* Find the first missing component: everything before it exists. */
+    char prefix[PATH_MAX] = "";
+    const char *p = cur;
+    size_t plen = 0;
+    for (;;) {
+      while (*p == '/') p++;
+      if (!*p) return -1; /* all there, yet ENOENT: give up */
+      const char *end = strchr(p, '/');
+      size_t len = end ? (size_t)(end - p) : strlen(p);
+      char try[PATH_MAX];
+      snprintf(try, sizeof try, "%s/%.*s", prefix, (int)len, p);
+      int t = in_root(rootfd, try);
+      if (t >= 0) { close(t); snprintf(prefix, sizeof prefix, "%s", try); plen = strlen(prefix); p += len; continue; }
+      if (errno != ENOENT) return -1;
+      /* `p[0..len)` is missing under `prefix`. */
+      char name[NAME_MAX + 1];
+      snprintf(name, sizeof name, "%.*s", (int)len, p);
+      const char *rest = p + len;
+      int parent = in_root(rootfd, prefix);
+      if (parent < 0) return -1;
+      char target[PATH_MAX];
+      ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
+      if (n >= 0) {
+        /* A dangling symlink: continue with its target, resolved like the kernel would in the rootfs. */
+        target[n] = 0;
+        char next[PATH_MAX];
+        if (plen + strlen(target) + strlen(rest) + 2 >= sizeof next) { close(parent); errno = ENAMETOOLONG; return -1; }
+        if (target[0] == '/') snprintf(next, sizeof next, "%s%s", target, rest);
+        else snprintf(next, sizeof next, "%.*s/%s%s", (int)plen, prefix, target, rest);
+        snprintf(cur, sizeof cur, "%s", next);
+      } else {
+        int last = !*rest || strspn(rest, "/") == strlen(rest);
+        int r;
+        if (last && create_file) {
+          r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+          if (r >= 0) close(r);
+        } else {
+          r = mkdirat(parent, name, 0755);
+        }
+        if (r < 0 && errno != EEXIST) { int e = errno; close(parent); errno = e; return -1; }
       }
-      next = syscall(SYS_openat2, parent, p, &h, sizeof h);
+      close(parent);
+      break;
     }
-    close(parent);
-    if (next < 0) return -1;
-    parent = next;
-    if (!slash) break;
-    p = slash + 1;
-    while (*p == '/') p++;
   }
-  return parent;
+  errno = ELOOP;
+  return -1;
 }
 
 static void fdpath(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
@@ -551,7 +578,10 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
   int gatefd = -1;
   if (S.gate && (gatefd = open(S.gate, O_PATH | O_CLOEXEC)) < 0) child_fail("start", errno, S.gate);
   if (S.rootfs) setup_rootfs();
+  /* Never in the host's UTS namespace: that would rename the host. */
+  if (S.hostname && !S.ns[NS_UTS]) child_fail("hostname", EINVAL, "hostname without a UTS namespace");
   if (S.hostname && sethostname(S.hostname, strlen(S.hostname)) < 0) child_fail("hostname", errno, S.hostname);
+  if (S.domainname && !S.ns[NS_UTS]) child_fail("hostname", EINVAL, "domainname without a UTS namespace");
   if (S.domainname && setdomainname(S.domainname, strlen(S.domainname)) < 0) child_fail("hostname", errno, S.domainname);
   for (int i = 0; i < S.nrlimits; i++) {
     struct rlimit rl = { S.rlimits[i].soft, S.rlimits[i].hard };

@@ -221,3 +221,20 @@ test('the default seccomp profile is installed and blocks what docker blocks; se
   assert.match(out2, /stdout F Seccomp:\s+0/);
   assert.match(out2, /USERNS_OK/, 'without the filter, a user namespace needs no capability');
 });
+
+test('a symlink in the image cannot redirect a mount destination to the host', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const hostTarget = join(env.dir, 'escape-target');
+  mkdirSync(hostTarget, { recursive: true });
+  // an image with /evil -> <absolute host path>; inside the container it must resolve within the rootfs
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(hostTarget, join(c.rootfs, 'evil'));
+  const spec = buildSpec({ id: c.id, name: 'esc-1', service: service({ command: ['sh', '-c', 'grep -c " /evil/sub\\| ' + hostTarget + '/sub " /proc/self/mountinfo; touch /evil/sub/x && echo WROTE'], tmpfs: ['/evil/sub'] }), image: {}, rootfs: c.rootfs });
+  await launch({ id: c.id, name: 'esc-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  const exit = await waitExit(c.dir);
+  assert.equal(exit.code, 0);
+  assert.deepEqual((await import('node:fs')).readdirSync(hostTarget), [], 'nothing was created on the host');
+  assert.ok(existsSync(join(c.rootfs, hostTarget.slice(1), 'sub')), 'the mount point was made inside the rootfs');
+  assert.match(readFileSync(join(c.dir, 'log'), 'utf8'), /stdout F WROTE/);
+});

@@ -225,3 +225,15 @@ test('init: true bind-mounts the init read-only and runs the command under it', 
   assert.deepEqual(s.mounts.at(-1), { destination: INIT_TARGET, type: 'bind', source: '/usr/bin/tini-static', options: ['bind', 'ro', 'nosuid', 'nodev'] });
   assert.throws(() => buildSpec(input({ init: true })), /init/);
 });
+
+test('with uts: host no hostname is set (it would rename the host), and asking for one is an error', () => {
+  const s = buildSpec(input({ uts: 'host' }));
+  assert.equal(s.hostname, undefined);
+  assert.ok(!s.process.env.some((e) => e.startsWith('HOSTNAME=')));
+  assert.ok(!s.linux.namespaces.some((n) => n.type === 'uts'));
+  assert.throws(() => buildSpec(input({ uts: 'host', hostname: 'x' })), /uts: host/);
+});
+
+test('IPC sysctls are refused with ipc: host', () => {
+  assert.throws(() => buildSpec(input({ ipc: 'host', sysctls: { 'kernel.shmmax': '1' } })), /ipc: host/);
+});
