@@ -3,6 +3,7 @@
 import type { GlobalOptions } from './global-options.ts';
 import type { LoadOptions } from '../schema/load.ts';
 import { fileParseCache } from './parse-cache.ts';
+import { usePackedYaml } from './yaml-pack.ts';
 
 export function loadOptionsOf(g: GlobalOptions, extra: Partial<LoadOptions> = {}): LoadOptions {
   const o: LoadOptions = { cwd: process.cwd(), env: process.env, onWarning: (m) => process.stderr.write(`WARN ${m}\n`) };
@@ -18,6 +19,7 @@ export function loadOptionsOf(g: GlobalOptions, extra: Partial<LoadOptions> = {}
 
 /** Loads the project the global options describe (lazily imports the schema layer). */
 export async function loadProjectFor(g: GlobalOptions, extra: Partial<LoadOptions> = {}) {
+  usePackedYaml();
   const { loadProject } = await import('../schema/load.ts');
   return loadProject(loadOptionsOf(g, extra));
 }
