@@ -22,6 +22,8 @@ export interface RegistryOptions {
   dockerConfig?: string;
   credentials?: Credentials;
   signal?: AbortSignal;
+  /** A connection with no data for this long fails (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -37,6 +39,7 @@ export class RegistryClient {
   private creds: Credentials | undefined;
   private auth = new Map<string, string>(); // scope → Authorization header value
   private signal: AbortSignal | undefined;
+  private idleTimeoutMs: number;
 
   constructor(domain: string, opts: RegistryOptions = {}) {
     this.domain = domain;
@@ -44,6 +47,7 @@ export class RegistryClient {
     this.insecure = opts.insecure === true || (Array.isArray(opts.insecure) && opts.insecure.includes(domain)) || isLoopbackHost(this.host);
     this.creds = opts.credentials ?? credentialsFor(domain, opts.dockerConfig ?? readDockerConfig());
     this.signal = opts.signal;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   }
 
   /** GET `/v2/<repo>/<kind>/<ref>` with auth; follows redirects (blob storage) without our credentials. */
@@ -137,6 +141,8 @@ export class RegistryClient {
         }
         resolve(res);
       });
+      // A registry that stops sending must not hang a pull for ever: idle sockets fail after a while.
+      req.setTimeout(this.idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no data for ${this.idleTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(new ImageError('REGISTRY_UNREACHABLE', `${url.protocol}//${url.host}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e })));
       req.end();
     });
