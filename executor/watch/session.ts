@@ -219,7 +219,7 @@ class Session implements WatchSession {
       let touched = this.#touched.get(service);
       if (!touched) this.#touched.set(service, (touched = new Map()));
       for (const it of items) touched.set(it.path, it.rule);
-      containers = await this.#sync(service, items, { onlyChanged: false, initial: false });
+      containers = await this.#sync(service, items, { initial: false });
       // Nothing runs: nothing to restart or exec; the files are kept for containerStarted.
       if (containers.length === 0) return;
     }
@@ -256,12 +256,12 @@ class Session implements WatchSession {
     }
     if (!initialOnly) for (const [path, rule] of this.#touched.get(service) ?? []) items.push({ path, rule, recursive: false });
     if (items.length === 0) return;
-    await this.#sync(service, items, { onlyChanged: true, initial: true, containerId, quietIfNone: true });
+    await this.#sync(service, items, { initial: true, containerId, quietIfNone: true });
   }
 
   /** Syncs `items` into every (or one) container of the service; returns the containers used. */
   async #sync(service: string, items: { path: string; rule: CompiledRule; recursive: boolean }[],
-    o: { onlyChanged: boolean; initial: boolean; containerId?: string | undefined; quietIfNone?: boolean }): Promise<ContainerView[]> {
+    o: { initial: boolean; containerId?: string | undefined; quietIfNone?: boolean }): Promise<ContainerView[]> {
     let containers = await this.#actions.containers(service);
     if (o.containerId) containers = containers.filter((c) => c.id === o.containerId);
     if (containers.length === 0) {
@@ -278,7 +278,7 @@ class Session implements WatchSession {
       let cd = 0;
       for (const [root, ops] of groups) {
         try {
-          const res = await this.#syncRun(root, ops, { uid: c.uid, gid: c.gid }, { onlyChanged: o.onlyChanged });
+          const res = await this.#syncRun(root, ops, { uid: c.uid, gid: c.gid });
           cf += res.files + res.symlinks + res.dirs;
           cd += res.deleted;
           errors.push(...res.errors);

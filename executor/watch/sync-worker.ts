@@ -4,11 +4,11 @@
 // and the protocol is one request → one reply, in order.
 import { Worker, parentPort, isMainThread } from 'node:worker_threads';
 import { TscError } from '../../schema/errors.ts';
-import { syncInto, type Owner, type SyncOp, type SyncOptions, type SyncResult } from './sync.ts';
+import { syncInto, type Owner, type SyncOp, type SyncResult } from './sync.ts';
 
-export type SyncRunner = (root: string, ops: SyncOp[], owner: Owner, opts: SyncOptions) => Promise<SyncResult>;
+export type SyncRunner = (root: string, ops: SyncOp[], owner: Owner) => Promise<SyncResult>;
 
-interface Request { id: number; root: string; ops: SyncOp[]; owner: Owner; opts: SyncOptions }
+interface Request { id: number; root: string; ops: SyncOp[]; owner: Owner }
 interface WireError { code: string; message: string; hint: string | undefined }
 interface Reply { id: number; result?: Omit<SyncResult, 'errors'> & { errors: WireError[] }; fatal?: WireError }
 
@@ -18,7 +18,7 @@ const toWire = (e: unknown): WireError => e instanceof TscError
 const fromWire = (w: WireError): TscError => new TscError(w.code, w.message, w.hint === undefined ? {} : { hint: w.hint });
 
 /** The same work on the calling thread (tests, or where a worker cannot start). */
-export const inlineSync: SyncRunner = async (root, ops, owner, opts) => syncInto(root, ops, owner, opts);
+export const inlineSync: SyncRunner = async (root, ops, owner) => syncInto(root, ops, owner);
 
 export interface WorkerSync { run: SyncRunner; close(): Promise<void> }
 
@@ -41,12 +41,12 @@ export function startSyncWorker(): WorkerSync {
   worker.on('error', (e) => failAll(new TscError('WATCH_SYNC', `sync worker failed: ${e.message}`, { cause: e })));
   worker.on('exit', () => failAll(new TscError('WATCH_SYNC', 'sync worker exited')));
   return {
-    run(root, ops, owner, opts) {
-      if (dead) return inlineSync(root, ops, owner, opts);
+    run(root, ops, owner) {
+      if (dead) return inlineSync(root, ops, owner);
       const id = next++;
       return new Promise<SyncResult>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, root, ops, owner, opts } satisfies Request);
+        worker.postMessage({ id, root, ops, owner } satisfies Request);
       });
     },
     async close() { dead = true; await worker.terminate(); },
@@ -58,7 +58,7 @@ if (!isMainThread && parentPort) {
   port.on('message', (m: Request) => {
     let reply: Reply;
     try {
-      const r = syncInto(m.root, m.ops, m.owner, m.opts);
+      const r = syncInto(m.root, m.ops, m.owner);
       reply = { id: m.id, result: { ...r, errors: r.errors.map(toWire) } };
     } catch (e) {
       reply = { id: m.id, fatal: toWire(e) };

@@ -46,11 +46,6 @@ export interface SyncResult {
   errors: TscError[];
 }
 
-export interface SyncOptions {
-  /** Skip files whose content, type and mode already match (initial sync). */
-  onlyChanged?: boolean;
-}
-
 export class SymlinkEscapeError extends TscError {
   readonly path: string;
   constructor(shown: string, root: string) {
@@ -85,9 +80,13 @@ function tmpName(name: string): string {
   return `.${name.slice(0, 180)}.${TMP_PREFIX}${(tmpCount++).toString(36)}.tscompose-tmp`;
 }
 
-/** Applies `ops` under `root`. Errors are collected per path; the other paths still sync. */
-export function syncInto(root: string, ops: readonly SyncOp[], owner: Owner, opts: SyncOptions = {}): SyncResult {
-  const t = new TargetRoot(root, owner, opts);
+/**
+ * Applies `ops` under `root`. Errors are collected per path; the other paths still sync. Files
+ * whose content and mode already match are left alone, so an initial sync or a repeated batch
+ * costs reads, not writes.
+ */
+export function syncInto(root: string, ops: readonly SyncOp[], owner: Owner): SyncResult {
+  const t = new TargetRoot(root, owner);
   try {
     const sorted = [...ops].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
     for (const op of sorted) t.apply(op);
@@ -101,16 +100,14 @@ class TargetRoot {
   readonly result: SyncResult = { files: 0, dirs: 0, symlinks: 0, deleted: 0, unchanged: 0, errors: [] };
   readonly #root: string;
   readonly #owner: Owner;
-  readonly #opts: SyncOptions;
   readonly #rootFd: number;
   // Directory fds by rel path, kept for one batch: a 2,000-file checkout opens each dir once.
   readonly #dirs = new Map<string, number>();
   readonly #buf = Buffer.allocUnsafe(1 << 20);
 
-  constructor(root: string, owner: Owner, opts: SyncOptions) {
+  constructor(root: string, owner: Owner) {
     this.#root = root;
     this.#owner = owner;
-    this.#opts = opts;
     this.#rootFd = openRoot(root);
   }
 
@@ -161,7 +158,12 @@ class TargetRoot {
       this.#withFd(pfd, name, O_RDONLY | O_DIRECTORY, shown, (fd) => { fchownSync(fd, this.#owner.uid, this.#owner.gid); fchmodSync(fd, mode); });
       this.result.dirs++;
     } else if (st.isFile()) {
-      if (this.#opts.onlyChanged && cur?.isFile() && (cur.mode & 0o7777) === mode && this.#sameContent(op.source, pfd, name, st.size, cur.size, shown)) {
+      // Same size and mode: compare the bytes before writing. Reading is cheaper than writing, and
+      // an unchanged file is left untouched, so the app's own file watcher in the container is not
+      // woken (e.g. files a directory sync already brought, reported again one by one). Not mtimes:
+      // ext4 stamps them from a coarse clock (4 ms here), two versions can share one.
+      if (cur?.isFile() && (cur.mode & 0o7777) === mode && cur.size === st.size &&
+        this.#sameContent(op.source, pfd, name, st.size, cur.size, shown)) {
         this.result.unchanged++;
         return;
       }
@@ -202,7 +204,7 @@ class TargetRoot {
       this.#copy(source, fd);
       if (cur.uid !== this.#owner.uid || cur.gid !== this.#owner.gid) fchownSync(fd, this.#owner.uid, this.#owner.gid);
       if ((cur.mode & 0o7777) !== (st.mode & 0o7777) || (cur.mode & 0o6000) !== 0) fchmodSync(fd, st.mode & 0o7777);
-      futimesSync(fd, st.atime, st.mtime);
+      futimesSync(fd, st.atimeMs / 1000, st.mtimeMs / 1000);
     } finally { closeFd(fd); }
   }
 
@@ -227,7 +229,7 @@ class TargetRoot {
       // chown before chmod: chown clears set-id bits the mode may carry.
       fchownSync(fd, this.#owner.uid, this.#owner.gid);
       fchmodSync(fd, st.mode & 0o7777);
-      futimesSync(fd, st.atime, st.mtime);
+      futimesSync(fd, st.atimeMs / 1000, st.mtimeMs / 1000);
       closeFd(fd);
       ok = true;
       renameSync(at(pfd, tmp), at(pfd, name));

@@ -19,7 +19,7 @@ test('the sync worker applies a batch and brings per-path errors back with their
   symlinkSync('/', join(dst, 'esc'));
   const w = startSyncWorker();
   try {
-    const r = await w.run(dst, [{ source: join(src, 'a'), rel: 'a' }, { source: join(src, 'esc/x'), rel: 'esc/x' }], me, {});
+    const r = await w.run(dst, [{ source: join(src, 'a'), rel: 'a' }, { source: join(src, 'esc/x'), rel: 'esc/x' }], me);
     assert.equal(r.files, 1);
     assert.equal(readFileSync(join(dst, 'a'), 'utf8'), 'A');
     assert.equal(r.errors.length, 1);
@@ -31,10 +31,10 @@ test('the sync worker applies a batch and brings per-path errors back with their
 test('a target root that does not exist fails that call, and the worker keeps serving', async () => {
   const w = startSyncWorker();
   try {
-    await assert.rejects(w.run(join(base, 'nope'), [{ source: '/etc/hostname', rel: 'h' }], me, {}), /open root .*nope: ENOENT/);
+    await assert.rejects(w.run(join(base, 'nope'), [{ source: '/etc/hostname', rel: 'h' }], me), /open root .*nope: ENOENT/);
     const dst = join(base, 'dst2');
     mkdirSync(dst);
-    const r = await w.run(dst, [{ source: '/etc/hostname', rel: 'h' }], me, {});
+    const r = await w.run(dst, [{ source: '/etc/hostname', rel: 'h' }], me);
     assert.equal(r.files, 1);
   } finally { await w.close(); }
 });
@@ -44,6 +44,6 @@ test('after the worker is closed, syncs still happen (inline)', async () => {
   await w.close();
   const dst = join(base, 'dst3');
   mkdirSync(dst);
-  const r = await w.run(dst, [{ source: '/etc/hostname', rel: 'h' }], me, {});
+  const r = await w.run(dst, [{ source: '/etc/hostname', rel: 'h' }], me);
   assert.equal(r.files, 1);
 });

@@ -180,7 +180,7 @@ test('deleting a directory removes symlinks inside it without touching what they
   assert.deepEqual(readdirSync(outside), ['precious']);
 });
 
-test('in only-changed mode equal files are left alone and differing ones written', () => {
+test('files equal in content and mode are left alone and differing ones written', () => {
   const { src, dst } = dirs();
   writeFileSync(join(src, 'same'), 'abc');
   writeFileSync(join(dst, 'same'), 'abc');
@@ -189,7 +189,7 @@ test('in only-changed mode equal files are left alone and differing ones written
   writeFileSync(join(src, 'diff'), 'abc');
   writeFileSync(join(dst, 'diff'), 'abd');
   const before = lstatSync(join(dst, 'same')).ino;
-  const r = syncInto(dst, [op(src, 'same'), op(src, 'diff')], me, { onlyChanged: true });
+  const r = syncInto(dst, [op(src, 'same'), op(src, 'diff')], me);
   assert.deepEqual([r.files, r.unchanged], [1, 1]);
   assert.equal(lstatSync(join(dst, 'same')).ino, before);
   assert.equal(readFileSync(join(dst, 'diff'), 'utf8'), 'abc');
@@ -238,4 +238,17 @@ test('a shorter new version leaves no tail of the old content', () => {
   writeFileSync(join(src, 'f'), 'short');
   syncInto(dst, [op(src, 'f')], me);
   assert.equal(readFileSync(join(dst, 'f'), 'utf8'), 'short');
+});
+
+test('a file already synced is not touched again, and a same-size edit still goes through', () => {
+  const { src, dst } = dirs();
+  writeFileSync(join(src, 'f'), 'content');
+  syncInto(dst, [op(src, 'f')], me);
+  const first = statSync(join(dst, 'f'), { bigint: true });
+  const again = syncInto(dst, [op(src, 'f')], me);
+  assert.deepEqual([again.files, again.unchanged], [0, 1]);
+  assert.equal(statSync(join(dst, 'f'), { bigint: true }).ctimeNs, first.ctimeNs, 'not touched at all');
+  writeFileSync(join(src, 'f'), 'CONTENT'); // same size, new mtime
+  assert.equal(syncInto(dst, [op(src, 'f')], me).files, 1);
+  assert.equal(readFileSync(join(dst, 'f'), 'utf8'), 'CONTENT');
 });
