@@ -46,22 +46,27 @@ export interface ServiceGraph {
   external: ExternalRef[];
 }
 
-/** Edges of one service, before they are checked against the project. */
-function rawEdges(name: string, s: Service): { edges: DepEdge[]; external: ExternalRef[] } {
+const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid'] as const;
+
+/** Edges of one service, before they are checked against the project; `container:` forms go to `external`. */
+function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] {
   const edges: DepEdge[] = [];
-  const external: ExternalRef[] = [];
   const base = `services.${name}`;
   let i = 0;
-  for (const [dep, d] of Object.entries(s.depends_on ?? {})) {
+  const dependsOn = s.depends_on ?? {};
+  for (const dep in dependsOn) {
+    const d = dependsOn[dep] as Service['depends_on'][string];
     // Normalization keeps the list order of the short form, so the index finds `depends_on[i]`.
     edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, keyPath: `${base}.depends_on.${dep}`, shortKeyPath: `${base}.depends_on[${i++}]` });
   }
-  (s.links ?? []).forEach((l, i) => {
+  const links = s.links ?? [];
+  for (let j = 0; j < links.length; j++) {
     // `service` or `service:alias`
-    const dep = l.split(':')[0] ?? l;
-    edges.push({ dep, kinds: ['links'], condition: 'service_started', required: true, restart: false, keyPath: `${base}.links[${i}]` });
-  });
-  for (const kind of ['network_mode', 'ipc', 'pid'] as const) {
+    const l = links[j] as string;
+    const colon = l.indexOf(':');
+    edges.push({ dep: colon < 0 ? l : l.slice(0, colon), kinds: ['links'], condition: 'service_started', required: true, restart: false, keyPath: `${base}.links[${j}]` });
+  }
+  for (const kind of NAMESPACE_KEYS) {
     const v = s[kind];
     if (!v) continue;
     if (v.startsWith('service:')) {
@@ -79,7 +84,7 @@ function rawEdges(name: string, s: Service): { edges: DepEdge[]; external: Exter
       edges.push({ dep: v.split(':')[0] ?? v, kinds: ['volumes_from'], condition: 'service_started', required: true, restart: false, keyPath });
     }
   });
-  return { edges, external };
+  return edges;
 }
 
 const CONDITION_STRENGTH: Record<DependsOnCondition, number> = {
@@ -88,11 +93,12 @@ const CONDITION_STRENGTH: Record<DependsOnCondition, number> = {
   service_completed_successfully: 2,
 };
 
-function mergeInto(byDep: Map<string, DepEdge>, e: DepEdge): void {
-  const had = byDep.get(e.dep);
+/** Adds `e` to `edges`, merged into an edge to the same dependency if there is one (lists are short). */
+function mergeInto(edges: DepEdge[], e: DepEdge): void {
+  const had = edges.find((x) => x.dep === e.dep);
   if (!had) {
     // rawEdges made `e` fresh for this call: no copy needed.
-    byDep.set(e.dep, e);
+    edges.push(e);
     return;
   }
   for (const k of e.kinds) if (!had.kinds.includes(k)) had.kinds.push(k);
@@ -111,10 +117,8 @@ export function buildServiceGraph(project: Project): ServiceGraph {
   for (const name of services) dependents.set(name, []);
 
   for (const name of services) {
-    const raw = rawEdges(name, project.services[name] as Service);
-    external.push(...raw.external);
-    const byDep = new Map<string, DepEdge>();
-    for (const e of raw.edges) {
+    const edges: DepEdge[] = [];
+    for (const e of rawEdges(name, project.services[name] as Service, external)) {
       if (!Object.hasOwn(project.services, e.dep)) {
         const disabled = Object.hasOwn(project.disabled_services, e.dep);
         // compose: an optional dependency (required: false) on a service switched off by profiles is skipped.
@@ -129,10 +133,9 @@ export function buildServiceGraph(project: Project): ServiceGraph {
         });
         continue;
       }
-      mergeInto(byDep, e);
+      mergeInto(edges, e);
     }
-    const edges = [...byDep.values()];
-    if (edges.length > 1) edges.sort((a, b) => cmp(a.dep, b.dep));
+    sortByDep(edges);
     deps.set(name, edges);
     for (const e of edges) (dependents.get(e.dep) as string[]).push(name);
   }
@@ -145,6 +148,19 @@ export function buildServiceGraph(project: Project): ServiceGraph {
 
 function edgeOrigin(project: Project, e: DepEdge): ReturnType<typeof originOf> {
   return project.origins.get(e.keyPath) ?? (e.shortKeyPath ? project.origins.get(e.shortKeyPath) : undefined) ?? originOf(project, e.keyPath);
+}
+
+/** Insertion sort: edge lists are short, and Array.prototype.sort allocates a work area each call. */
+function sortByDep(edges: DepEdge[]): void {
+  for (let i = 1; i < edges.length; i++) {
+    const e = edges[i] as DepEdge;
+    let j = i - 1;
+    while (j >= 0 && (edges[j] as DepEdge).dep > e.dep) {
+      edges[j + 1] = edges[j] as DepEdge;
+      j--;
+    }
+    edges[j + 1] = e;
+  }
 }
 
 function cmp(a: string, b: string): number {

@@ -30,10 +30,10 @@ export interface HashOptions {
   imageDigest?: string;
 }
 
-/** The hashed view of a service: top-level key → canonical JSON of its value, exclusions applied. */
-function hashedEntries(s: Service): [string, string][] {
-  const out: [string, string][] = [];
-  const keys = Object.keys(s).sort();
+/** The hashed values of a service, in key order: [key, value] with exclusions applied. */
+function hashedValues(s: Service): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  const keys = sortKeys(Object.keys(s));
   for (const key of keys) {
     if (EXCLUDED.has(key)) continue;
     let v: unknown = (s as unknown as Record<string, unknown>)[key];
@@ -41,58 +41,112 @@ function hashedEntries(s: Service): [string, string][] {
       const { replicas: _replicas, ...rest } = v as Record<string, unknown>;
       v = rest;
     }
-    const text = canon(v);
-    if (text !== undefined) out.push([key, text]);
+    out.push([key, v]);
   }
   return out;
 }
 
 /**
- * Canonical JSON in one pass: sorted keys; undefined and mappings with nothing but absent values
- * yield `undefined` (absent), so the parent leaves the key out.
+ * Canonical JSON, written as pieces into `parts` (joined once: building it with `+=` made a
+ * rope of small strings per value, most of the garbage of a 10k-service plan). Sorted keys;
+ * undefined, and mappings with nothing but absent values, emit nothing and return false, so
+ * the parent leaves the key out.
  */
-function canon(v: unknown): string | undefined {
-  if (typeof v === 'string') return str(v);
-  if (v === undefined) return undefined;
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+function emit(v: unknown, parts: string[]): boolean {
+  switch (typeof v) {
+    case 'string':
+      emitString(v, parts);
+      return true;
+    case 'number':
+      parts.push(Number.isFinite(v) ? String(v) : 'null');
+      return true;
+    case 'boolean':
+      parts.push(v ? 'true' : 'false');
+      return true;
+    case 'object':
+      break;
+    default:
+      return false; // undefined (functions and symbols do not occur in the model)
+  }
+  if (v === null) {
+    parts.push('null');
+    return true;
+  }
   if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) out += `${i ? ',' : ''}${canon(v[i]) ?? 'null'}`;
-    return `${out}]`;
+    parts.push('[');
+    for (let i = 0; i < v.length; i++) {
+      if (i) parts.push(',');
+      if (!emit(v[i], parts)) parts.push('null');
+    }
+    parts.push(']');
+    return true;
   }
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length > 1) keys.sort();
-  let out = '';
+  const keys = sortKeys(Object.keys(o));
+  const start = parts.length;
+  parts.push('{');
+  let any = false;
   for (const k of keys) {
-    const c = canon(o[k]);
-    if (c === undefined) continue;
-    out += `${out ? ',' : ''}${str(k)}:${c}`;
+    const mark = parts.length;
+    if (any) parts.push(',');
+    emitString(k, parts);
+    parts.push(':');
+    if (emit(o[k], parts)) any = true;
+    else parts.length = mark;
   }
-  return out ? `{${out}}` : undefined;
+  if (!any) {
+    parts.length = start;
+    return false;
+  }
+  parts.push('}');
+  return true;
+}
+
+/**
+ * Sorts in place. Mappings in a service are small, and Array.prototype.sort allocates a work area
+ * of ~800 bytes even for three keys (measured), which made sorting most of a plan's garbage.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 24) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > k) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**
  * A string as JSON would quote it, without JSON.stringify where nothing needs escaping (the common
- * case, and the hot path of planning). Raw control characters are left as they are: the text only
- * has to be unambiguous, and it is: without `"` or `\` inside, the quotes delimit it.
+ * case). Raw control characters are left as they are: the text only has to be unambiguous, and it
+ * is: without `"` or `\` inside, the quotes delimit it.
  */
-function str(s: string): string {
-  return s.includes('"') || s.includes('\\') ? JSON.stringify(s) : `"${s}"`;
+function emitString(s: string, parts: string[]): void {
+  if (s.includes('"') || s.includes('\\')) parts.push(JSON.stringify(s));
+  else parts.push('"', s, '"');
 }
 
 /** JSON with sorted keys and absent values dropped: equal models give equal text. */
 export function canonicalJson(v: unknown): string {
-  return canon(v) ?? 'null';
+  const parts: string[] = [];
+  return emit(v, parts) ? parts.join('') : 'null';
 }
 
 /** `v1-<sha256 hex>` over the service's hashed keys and the image digest. */
 export function configHash(service: Service, opts: HashOptions = {}): string {
-  let text = HASH_VERSION;
-  for (const [k, v] of hashedEntries(service)) text += `\n${k}=${v}`;
-  if (opts.imageDigest) text += `\n@image_digest=${opts.imageDigest}`;
+  const parts: string[] = [HASH_VERSION];
+  for (const [k, v] of hashedValues(service)) {
+    const mark = parts.length;
+    parts.push('\n', k, '=');
+    if (!emit(v, parts)) parts.length = mark;
+  }
+  if (opts.imageDigest) parts.push('\n@image_digest=', opts.imageDigest);
   // crypto.hash is the one-shot form: no Hash object per service (this runs once per service per plan).
-  return `${HASH_VERSION}-${digest('sha256', text, 'hex')}`;
+  return `${HASH_VERSION}-${digest('sha256', parts.join(''), 'hex')}`;
 }
 
 /**
@@ -102,7 +156,10 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
  */
 export function configKeyHashes(service: Service, opts: HashOptions = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of hashedEntries(service)) out[k] = shortHash(v);
+  for (const [k, v] of hashedValues(service)) {
+    const parts: string[] = [];
+    if (emit(v, parts)) out[k] = shortHash(parts.join(''));
+  }
   if (opts.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
   return out;
 }

@@ -7,15 +7,22 @@ import { originOf } from './locate.ts';
 /** Compose keys of the project networks a service joins (none when network_mode takes another namespace). */
 export function serviceNetworks(project: Project, s: Service): string[] {
   if (s.network_mode) return [];
-  const keys = s.networks && Object.keys(s.networks).length ? Object.keys(s.networks) : ['default'];
-  return keys.filter((k) => Object.hasOwn(project.networks, k)).sort();
+  const out: string[] = [];
+  for (const k in s.networks ?? {}) if (Object.hasOwn(project.networks, k)) out.push(k);
+  if (!s.networks || out.length === 0 && Object.keys(s.networks).length === 0) {
+    if (Object.hasOwn(project.networks, 'default')) out.push('default');
+  }
+  return out.length > 1 ? out.sort() : out;
 }
 
 /** Compose keys of the project's named volumes a service mounts. */
 export function serviceVolumes(project: Project, s: Service): string[] {
-  const out = new Set<string>();
-  for (const v of s.volumes ?? []) if (v.type === 'volume' && v.source && Object.hasOwn(project.volumes, v.source)) out.add(v.source);
-  return [...out].sort();
+  const out: string[] = [];
+  for (const v of s.volumes ?? []) {
+    if (v.type === 'volume' && v.source && Object.hasOwn(project.volumes, v.source) && !out.includes(v.source)) out.push(v.source);
+  }
+  // Both lists are short, and plans run once per service: sort only when there is something to sort.
+  return out.length > 1 ? out.sort() : out;
 }
 
 /** --scale wins, then `scale`, then deploy.replicas (compose gives them the same meaning), default 1. */

@@ -102,5 +102,8 @@ for (const n of sizes.length ? sizes : [1_000, 10_000, 100_000]) {
   const vsHalf = median(() => plan(p, observed), runs);
   const planned = plan(p, observed);
   const render = median(() => renderPlan(planned), runs);
+  // A yardstick for a busy machine: plain JSON.stringify of the same services, which planning must at least read.
+  const yardstick = median(() => JSON.stringify(p.services), runs);
+  console.log(`${String(n).padStart(7)} services  JSON.stringify of the services ${fmt(yardstick)}`);
   console.log(`${String(n).padStart(7)} services  graph ${fmt(graph)}  plan vs empty ${fmt(vsEmpty)}  plan vs half-matching ${fmt(vsHalf)}  [${planned.operations.length} ops, ${((vsHalf.wall / n) * 1000).toFixed(1)} µs/service]  render ${fmt(render)}`);
 }
