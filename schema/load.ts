@@ -13,7 +13,7 @@ import type { Lookup, TreeProblem } from './interpolate.ts';
 import { parseEnv } from './env.ts';
 import { validateTree, originOf } from './validate.ts';
 import { canonicalize } from './rules/canonical.ts';
-import { mergeValue, stripTags } from './rules/merge.ts';
+import { enforceUnicity, mergeValue, stripTags } from './rules/merge.ts';
 import { addImplicitDependsOn, applyDefaults } from './rules/defaults.ts';
 import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
@@ -257,6 +257,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   // (bad port syntax, unknown references…) are all collected and reported together at the end.
   if (unreadable || problems.some((p) => p.message === 'empty stack file')) throw fail();
   if (anyTagged) merged = stripTags(merged) as Obj;
+  enforceUnicity(merged);
 
   // 4. Name, profiles, defaults, checks.
   const named = projectName({ explicit: opts.projectName, env: baseLookup('COMPOSE_PROJECT_NAME'), fromFile: merged.name, dir: projectDir });

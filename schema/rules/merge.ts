@@ -7,7 +7,7 @@ import { Tagged } from '../yaml-tree.ts';
 import { compile, lookup } from './pattern.ts';
 import type { Segments } from './pattern.ts';
 
-type Merger = (base: unknown, over: unknown, path: Segments) => unknown;
+type Merger = ((base: unknown, over: unknown, path: Segments) => unknown) & { unique?: true };
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tagged);
@@ -16,7 +16,7 @@ const overrideValue: Merger = (_b, o) => o;
 
 /** Appends, then keeps one entry per identity; a later entry replaces an earlier one in place. */
 function uniqueBy(key: (v: unknown) => string): Merger {
-  return (b, o) => {
+  const m: Merger = (b, o) => {
     if (!Array.isArray(b) || !Array.isArray(o)) return o;
     const out: unknown[] = [];
     const at = new Map<string, number>();
@@ -32,6 +32,8 @@ function uniqueBy(key: (v: unknown) => string): Merger {
     }
     return out;
   };
+  m.unique = true;
+  return m;
 }
 
 const byValue = uniqueBy((v) => JSON.stringify(v));
@@ -128,4 +130,21 @@ export function stripTags(v: unknown): unknown {
     return out;
   }
   return v;
+}
+
+/**
+ * One entry per identity inside a single tree too (compose-go EnforceUnicity): `ports: ["80:80",
+ * "80:80"]` in one file is one port. Uses the identities of the merge table above.
+ */
+export function enforceUnicity(tree: Record<string, unknown>): void {
+  const services = tree.services;
+  if (!isObj(services)) return;
+  for (const [name, s] of Object.entries(services)) {
+    if (!isObj(s)) continue;
+    for (const [k, v] of Object.entries(s)) {
+      if (!Array.isArray(v)) continue;
+      const r = lookup(rules, ['services', name, k]);
+      if (r?.unique) s[k] = r([], v, ['services', name, k]);
+    }
+  }
 }

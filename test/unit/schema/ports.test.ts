@@ -91,3 +91,8 @@ test('parsePort rejects unknown protocols and port 0', () => {
   assert.ok(!Array.isArray(parsePort('8080:0')));
   assert.ok(Array.isArray(parsePort('8080:80/sctp')));
 });
+
+test('a port written twice in one file is one port', () => {
+  const p = loadSnippet('services:\n  web:\n    image: nginx\n    ports: ["8080:80", "8080:80", "9090:90"]\n');
+  assert.deepEqual(p.services.web!.ports!.map((x) => x.published), ['8080', '9090']);
+});
