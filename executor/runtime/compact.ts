@@ -148,6 +148,7 @@ export function compactRun(spec: OciSpec, o: CompactOptions): string[] {
   if (o.exitFile) t.push('exitfile', o.exitFile);
   if (o.oomFile) t.push('oomfile', o.oomFile);
   if (o.gate) t.push('gate', o.gate);
+  if (spec.annotations?.['tscompose.stdin-open'] === 'true') t.push('stdin');
   return [...t, ...processTokens(spec.process, o.seccomp, o.seccompFlags)];
 }
 
@@ -161,6 +162,7 @@ export function compactExec(pid: number, cgroupProcs: string[], proc: OciSpec['p
 function processTokens(p: OciSpec['process'], seccomp?: Uint8Array, seccompFlags?: number): string[] {
   // Always set the identity, root too: otherwise the host's supplementary groups leak in.
   const t = ['user', String(p.user.uid), String(p.user.gid)];
+  if (p.terminal) t.push('tty');
   for (const g of p.user.additionalGids ?? []) t.push('group', String(g));
   const c = p.capabilities;
   if (c) t.push('caps', capMask(c.bounding), capMask(c.effective), capMask(c.permitted), capMask(c.inheritable), capMask(c.ambient));

@@ -209,7 +209,10 @@ export interface ExecOptions {
   user?: string | { uid: number; gid: number; additionalGids?: number[] };
   cwd?: string;
   tty?: boolean;
-  /** 'inherit' passes our stdio through; 'pipe' collects stdout/stderr (healthchecks). */
+  /**
+   * 'inherit' passes our stdio through (with `tty`, a terminal there is put in raw mode and its
+   * size followed); 'pipe' collects stdout/stderr (healthchecks). Default: 'inherit' with tty, else 'pipe'.
+   */
   stdio?: 'inherit' | 'pipe' | 'ignore';
   capabilities?: OciProcess['capabilities'];
   noNewPrivileges?: boolean;
@@ -224,7 +227,6 @@ export interface ExecResult { code: number; signal: number | null; stdout?: stri
  */
 export async function execIn(o: ExecOptions): Promise<ExecResult> {
   const name = o.name ?? String(o.pid);
-  if (o.tty) throw new ContainerError(name, 'exec', new TscError('UNSUPPORTED', 'exec with a TTY is not supported yet'));
   let user: { uid: number; gid: number; additionalGids?: number[] };
   try {
     if (typeof o.user === 'object') user = o.user;
@@ -235,14 +237,14 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
   } catch (e) {
     throw new ContainerError(name, 'user', e);
   }
-  const proc: OciProcess = { user, args: o.argv, env: o.env, cwd: o.cwd ?? '/', ...(o.capabilities ? { capabilities: o.capabilities } : {}), ...(o.noNewPrivileges ? { noNewPrivileges: true } : {}) };
+  const proc: OciProcess = { ...(o.tty ? { terminal: true } : {}), user, args: o.argv, env: o.env, cwd: o.cwd ?? '/', ...(o.capabilities ? { capabilities: o.capabilities } : {}), ...(o.noNewPrivileges ? { noNewPrivileges: true } : {}) };
   let spec: Buffer;
   try {
     spec = encodeTokens(compactExec(o.pid, o.cgroupProcs, proc, o.seccomp));
   } catch (e) {
     throw new ContainerError(name, 'exec', e);
   }
-  const mode = o.stdio ?? 'pipe';
+  const mode = o.stdio ?? (o.tty ? 'inherit' : 'pipe');
   const h = startHelper('exec', spec, { detached: false, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
   const out: Buffer[] = [];
   const err: Buffer[] = [];

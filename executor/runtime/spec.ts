@@ -127,6 +127,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       ...(sec?.seccomp ? { seccomp: sec.seccomp } : {}),
     },
     annotations: {
+      ...(s.stdin_open ? { 'tscompose.stdin-open': 'true' } : {}),
       'tscompose.seccomp': (sec ? !sec.seccomp : privileged || seccompUnconfined(s.security_opt)) ? 'unconfined' : 'default',
     },
   };

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,6 +51,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +91,7 @@ static struct {
   const char *log; unsigned long long log_max; int log_files;
   const char *exitfile, *oomfile, *gate;
   pid_t exec_pid;
+  int tty, stdin_open;
 } S;
 
 enum { NS_MOUNT, NS_PID, NS_UTS, NS_IPC, NS_NET, NS_CGROUP };
@@ -227,6 +230,8 @@ static void parse_spec(const char *file)
     else if (!strcmp(kw, "exitfile")) { S.exitfile = ARG(1); i += 2; }
     else if (!strcmp(kw, "oomfile")) { S.oomfile = ARG(1); i += 2; }
     else if (!strcmp(kw, "gate")) { S.gate = ARG(1); i += 2; }
+    else if (!strcmp(kw, "tty")) { S.tty = 1; i += 1; }
+    else if (!strcmp(kw, "stdin")) { S.stdin_open = 1; i += 1; }
     else if (!strcmp(kw, "pid")) { S.exec_pid = num(ARG(1)); i += 2; }
     else fail("spec", EINVAL, kw);
   }
@@ -546,9 +551,31 @@ static void reset_signals(void)
   signal(SIGPIPE, SIG_DFL);
 }
 
+/* Makes the pty slave at `path` our controlling terminal and stdio (a new session first). */
+static int attach_pty(const char *path)
+{
+  if (setsid() < 0) return -1;
+  int t = open(path, O_RDWR | O_CLOEXEC);
+  if (t < 0 || ioctl(t, TIOCSCTTY, 0) < 0) return -1;
+  if (dup2(t, 0) < 0 || dup2(t, 1) < 0 || dup2(t, 2) < 0) return -1;
+  if (t > 2) close(t);
+  return 0;
+}
+
+/* A new pty pair's master; `slave` gets the slave's path. */
+static int open_pty(const char *ptmx, char *slave, size_t n)
+{
+  int m = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0) return -1;
+  if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, slave, n) != 0) { int e = errno; close(m); errno = e; return -1; }
+  struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+  ioctl(m, TIOCSWINSZ, &ws);
+  return m;
+}
+
 /* --------------------------------------------------------------- run ---- */
 
-struct child_args { int sync_rd, err_wr, out_wr, err_out_wr; };
+struct child_args { int sync_rd, err_wr, out_wr, err_out_wr, in_rd; const char *pty; };
 
 static void __attribute__((noreturn)) run_child(struct child_args *a)
 {
@@ -561,10 +588,18 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
   if (read(a->sync_rd, &b, 1) != 1) _exit(126);
   close(a->sync_rd);
 
-  int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(a->out_wr, 1) < 0 || dup2(a->err_out_wr, 2) < 0)
-    child_fail("stdio", errno, "");
-  close(nullfd); close(a->out_wr); close(a->err_out_wr);
+  if (a->pty) {
+    /* tty: true: the app gets a terminal as its controlling tty (opened before the pivot, while
+     * the host's devpts path is reachable), the waiter reads the other side. */
+    if (attach_pty(a->pty) < 0) child_fail("tty", errno, a->pty);
+  } else {
+    /* stdin_open keeps stdin an open pipe (the waiter holds the write end), else /dev/null. */
+    int in = a->in_rd >= 0 ? a->in_rd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(a->out_wr, 1) < 0 || dup2(a->err_out_wr, 2) < 0)
+      child_fail("stdio", errno, "");
+    close(in);
+  }
+  close(a->out_wr); close(a->err_out_wr);
 
   for (int k = 0; k < 6; k++) {
     if (k == NS_PID || k == NS_MOUNT || k == NS_CGROUP || !S.ns[k] || !*S.ns[k]) continue;
@@ -674,8 +709,9 @@ struct stream { int fd; const char *name; char buf[LINE_MAX_BUF]; size_t len; };
 static int pump(struct stream *s)
 {
   ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
-  if (r < 0) return errno == EAGAIN || errno == EINTR ? 1 : 0;
-  if (r == 0) {
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
+  /* EOF; a pty master reads EIO once the last slave fd is closed. */
+  if (r <= 0) {
     if (s->len) log_line(s->name, 'F', s->buf, s->len);
     s->len = 0;
     return 0;
@@ -683,7 +719,12 @@ static int pump(struct stream *s)
   s->len += r;
   size_t start = 0;
   for (size_t i = 0; i < s->len; i++)
-    if (s->buf[i] == '\n') { log_line(s->name, 'F', s->buf + start, i - start); start = i + 1; }
+    if (s->buf[i] == '\n') {
+      size_t len = i - start;
+      if (len && s->buf[start + len - 1] == '\r') len--; /* a terminal writes \r\n */
+      log_line(s->name, 'F', s->buf + start, len);
+      start = i + 1;
+    }
   if (start == 0 && s->len == sizeof s->buf) { log_line(s->name, 'P', s->buf, s->len); start = s->len; }
   memmove(s->buf, s->buf + start, s->len - start);
   s->len -= start;
@@ -732,6 +773,10 @@ static int cmd_run(void)
   if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
     fail("pipe", errno, "");
   if (S.log) log_open();
+  char pty[64] = "";
+  int master = -1, in[2] = { -1, -1 };
+  if (S.tty && (master = open_pty("/dev/ptmx", pty, sizeof pty)) < 0) fail("tty", errno, "/dev/ptmx");
+  if (!S.tty && S.stdin_open && pipe2(in, O_CLOEXEC) < 0) fail("pipe", errno, "");
 
   int flags = 0;
   for (int k = 0; k < 6; k++) if (k != NS_CGROUP && S.ns[k] && !*S.ns[k]) flags |= ns_flags[k];
@@ -748,10 +793,13 @@ static int cmd_run(void)
   if (pid < 0) fail("clone", errno, "");
   if (pid == 0) {
     close(sync[1]); close(errp[0]); close(out[0]); close(err[0]);
-    struct child_args a = { sync[0], errp[1], out[1], err[1] };
+    if (master >= 0) close(master);
+    if (in[1] >= 0) close(in[1]);
+    struct child_args a = { sync[0], errp[1], out[1], err[1], in[0], S.tty ? pty : NULL };
     run_child(&a);
   }
   close(sync[0]); close(errp[1]); close(out[1]); close(err[1]);
+  if (in[0] >= 0) close(in[0]); /* in[1] stays open for the container's life: stdin never ends */
 
   /* Place the child in its cgroups while it waits, then release it. */
   char s[32];
@@ -797,7 +845,8 @@ static int cmd_run(void)
   /* Waiter: pump output until PID 1 is gone and the pipes are drained. */
   int pfd = syscall(SYS_pidfd_open, pid, 0);
   static struct stream so, se;
-  so.fd = out[0]; so.name = "stdout";
+  so.fd = master >= 0 ? master : out[0]; so.name = "stdout";
+  if (master >= 0) close(out[0]);
   se.fd = err[0]; se.name = "stderr";
   int open_o = 1, open_e = 1, exited = 0, status = 0;
   while (open_o || open_e || !exited) {
@@ -821,6 +870,51 @@ static int cmd_run(void)
 }
 
 /* --------------------------------------------------------------- exec ---- */
+
+static volatile sig_atomic_t winch = 1;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+/*
+ * exec -it: our stdin (raw, when it is a terminal) → pty master → our stdout, window size
+ * followed, until the process has exited and the pty is drained.
+ */
+static void relay_pty(int master, pid_t pid)
+{
+  struct termios saved;
+  int raw = isatty(0) && tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    cfmakeraw(&t);
+    tcsetattr(0, TCSANOW, &t);
+  }
+  signal(SIGWINCH, on_winch);
+  int pfd = syscall(SYS_pidfd_open, pid, 0);
+  int in_open = 1;
+  char buf[8192];
+  for (;;) {
+    if (winch && isatty(0)) {
+      struct winsize ws;
+      if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+      winch = 0;
+    }
+    struct pollfd p[3] = { { in_open ? 0 : -1, POLLIN, 0 }, { master, POLLIN, 0 }, { pfd, POLLIN, 0 } };
+    if (poll(p, 3, -1) < 0) { if (errno == EINTR) continue; break; }
+    if (p[1].revents) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) break; /* EIO: every slave fd is closed */
+      for (ssize_t off = 0; off < n;) { ssize_t w = write(1, buf + off, n - off); if (w <= 0) break; off += w; }
+    }
+    if (in_open && p[0].revents) {
+      ssize_t n = read(0, buf, sizeof buf);
+      if (n <= 0) { in_open = 0; char eof = 4; ssize_t w = write(master, &eof, 1); (void)w; } /* ^D for a closed stdin */
+      else for (ssize_t off = 0; off < n;) { ssize_t w = write(master, buf + off, n - off); if (w <= 0) break; off += w; }
+    }
+    if (p[2].revents && !(p[1].revents & POLLIN)) break;
+  }
+  if (raw) tcsetattr(0, TCSANOW, &saved);
+  close(master);
+  if (pfd >= 0) close(pfd);
+}
 
 static int cmd_exec(void)
 {
@@ -847,6 +941,10 @@ static int cmd_exec(void)
   }
   int errp[2];
   if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe", errno, "");
+  /* exec -t: a pty from the container's own devpts (we are in its mount namespace now). */
+  char pty[64] = "";
+  int master = -1;
+  if (S.tty && (master = open_pty("/dev/ptmx", pty, sizeof pty)) < 0) fail("tty", errno, "/dev/ptmx");
   /* setns(CLONE_NEWPID) only applies to children: fork so the process is inside the PID namespace. */
   pid_t pid = fork();
   if (pid < 0) fail("fork", errno, "");
@@ -856,9 +954,11 @@ static int cmd_exec(void)
     reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (proto >= 0) close(proto);
+    if (master >= 0 && attach_pty(pty) < 0) child_fail("tty", errno, pty);
     finalize_and_exec();
   }
   close(errp[1]);
+  if (master >= 0) relay_pty(master, pid);
   /* Let signals meant for the exec'd process reach it, not us. */
   signal(SIGINT, SIG_IGN); signal(SIGQUIT, SIG_IGN);
   char msg[PATH_MAX + 128];

@@ -238,3 +238,35 @@ test('a symlink in the image cannot redirect a mount destination to the host', a
   assert.ok(existsSync(join(c.rootfs, hostTarget.slice(1), 'sub')), 'the mount point was made inside the rootfs');
   assert.match(readFileSync(join(c.dir, 'log'), 'utf8'), /stdout F WROTE/);
 });
+
+test('tty: true gives the app a terminal; its \\r\\n line ends do not reach the log', async () => {
+  const r = await run('[ -t 0 ] && [ -t 1 ] && echo TTY; stty size', { tty: true });
+  assert.deepEqual(r.out, ['TTY', '24 80']);
+  assert.ok(!readFileSync(join(r.c.dir, 'log'), 'utf8').includes('\r'));
+});
+
+test('stdin_open keeps stdin open, so a shell waits instead of exiting', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'stdin-1', service: service({ command: ['sh'], stdin_open: true }), image: {}, rootfs: c.rootfs });
+  const l = await launch({ id: c.id, name: 'stdin-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(readExit(c.dir), undefined, 'still running');
+  kill(l.pid, 'SIGKILL');
+  assert.equal((await waitExit(c.dir)).signal, 9);
+});
+
+test('exec with a tty runs on a pty of the container\'s own devpts', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'etty-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
+  const l = await launch({ id: c.id, name: 'etty-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  try {
+    const r = await execIn({ pid: l.pid, cgroupProcs: c.cgroupProcs, argv: ['sh', '-c', '[ -t 0 ] && [ -t 1 ] && echo TTY; tty; exit 3'], env: ['PATH=/bin'], tty: true, stdio: 'pipe' });
+    assert.equal(r.code, 3);
+    assert.match(r.stdout ?? '', /TTY\r?\n\/dev\/pts\/0/);
+  } finally {
+    kill(l.pid, 'SIGKILL');
+    await waitExit(c.dir);
+  }
+});

@@ -11,7 +11,7 @@ const spec = () => buildSpec({ id: 'f'.repeat(64), name: 'p-a-1', rootfs: '/r', 
 /** Records as [keyword, ...args] by the helper's arities. */
 const ARITY: Record<string, number> = { rootfs: 1, ns: 2, mount: 6, dev: 7, link: 2, sysctl: 2, mask: 1, ropath: 1, readonly: 0, hostname: 1,
   domainname: 1, rlimit: 3, oomscore: 1, user: 2, group: 1, caps: 5, nnp: 0, seccomp: 1, cwd: 1, env: 1, arg: 1, cgroup: 1, log: 3,
-  exitfile: 1, oomfile: 1, gate: 1, pid: 1, seccompflags: 1 };
+  exitfile: 1, oomfile: 1, gate: 1, pid: 1, seccompflags: 1, tty: 0, stdin: 0 };
 function records(t: string[]): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < t.length;) {
@@ -89,4 +89,13 @@ test('a user namespace is refused for now, and NUL bytes in values are refused',
 
 test('a process without args is refused', () => {
   assert.throws(() => compactExec(1, [], { user: { uid: 0, gid: 0 }, args: [], env: [], cwd: '/' }), /no command/);
+});
+
+test('tty and stdin_open reach the helper as records', () => {
+  const s = spec();
+  s.process.terminal = true;
+  s.annotations = { ...s.annotations, 'tscompose.stdin-open': 'true' };
+  const kinds = records(compactRun(s, { cgroupProcs: [] })).map((r) => r[0]);
+  assert.ok(kinds.includes('tty') && kinds.includes('stdin'));
+  assert.ok(!records(compactRun(spec(), { cgroupProcs: [] })).some((r) => r[0] === 'tty' || r[0] === 'stdin'));
 });
