@@ -50,7 +50,9 @@ export function interpolateString(s: string, o: InterpolateOptions): string {
       out += braced(s.slice(i + 2, close), s, o);
       i = close + 1;
     } else {
-      throw new InterpolationError(`invalid interpolation format "${s}": a lone "$" (write "$$" for a literal dollar)`);
+      // compose-go leaves a "$" that starts no template ("$1", "5$") as it is.
+      out += '$';
+      i += 1;
     }
   }
   return out;

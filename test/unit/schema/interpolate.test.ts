@@ -42,8 +42,9 @@ test('a missing variable becomes empty and is reported', () => {
   assert.deepEqual(missing, ['NOPE']);
 });
 
-test('malformed templates are errors', () => {
-  for (const bad of ['${', '${}', 'echo $1', 'a $', '${A!}']) assert.throws(() => I(bad), InterpolationError, bad);
+test('malformed templates are errors; a "$" that starts no template stays as written', () => {
+  for (const bad of ['${', '${}', '${A!}', '${1A}']) assert.throws(() => I(bad), InterpolationError, bad);
+  assert.equal(I('echo $1 costs 5$ or $-'), 'echo $1 costs 5$ or $-');
 });
 
 test('trees interpolate values, not keys, and collect every problem with its key path', () => {
