@@ -2,13 +2,17 @@
 // same file system while hashing, is checked against the expected digest, and is renamed into
 // place, so a blob file that exists is always complete and correct (concurrent writers of the same
 // blob both succeed; the second rename replaces identical bytes).
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, linkSync, copyFileSync } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, linkSync, copyFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { hexOf, sha256 } from './digest.ts';
 import { digestMismatch, ImageError } from './errors.ts';
+
+export function touchCtime(p: string): void {
+  try { chmodSync(p, statSync(p).mode & 0o7777); } catch { /* gone: the caller will notice */ }
+}
 
 export interface PutResult { digest: string; size: number }
 
@@ -63,6 +67,8 @@ export class BlobStore {
       const tmp = this.tempPath();
       writeFileSync(tmp, data);
       renameSync(tmp, this.path(digest));
+    } else {
+      this.keep(digest);
     }
     return { digest, size };
   }
@@ -99,8 +105,16 @@ export class BlobStore {
   /** Adds a file already known to have `digest` (verified by the caller while writing it). */
   adopt(file: string, digest: string): void {
     const dst = this.path(digest);
-    if (existsSync(dst)) { rmSync(file, { force: true }); return; }
+    if (existsSync(dst)) { rmSync(file, { force: true }); this.keep(digest); return; }
     try { renameSync(file, dst); } catch { try { linkSync(file, dst); } catch { copyFileSync(file, dst); } }
+  }
+
+  /**
+   * Marks an existing blob as in use by the operation running now: a same-mode chmod changes only
+   * its ctime, which garbage collection compares with live leases (executor/image/lease.ts).
+   */
+  keep(digest: string): void {
+    touchCtime(this.path(digest));
   }
 
   remove(digest: string): void {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hexOf } from './digest.ts';
 import { digestMismatch } from './errors.ts';
 import { unpackLayer, type UnpackResult } from './unpack.ts';
+import { touchCtime } from './blobs.ts';
 
 export class LayerStore {
   readonly dir: string;
@@ -32,7 +33,10 @@ export class LayerStore {
   /** The layer dir for `chainId`, unpacking `blobFile` first if needed (its diff ID must be `diffId`). */
   ensure(chainId: string, diffId: string, blobFile: string): Promise<string> {
     const dst = this.path(chainId);
-    if (existsSync(dst)) return Promise.resolve(dst);
+    if (existsSync(dst)) {
+      touchCtime(dst); // in use by whatever runs now (leases, executor/image/lease.ts)
+      return Promise.resolve(dst);
+    }
     let p = this.pending.get(chainId);
     if (!p) {
       p = this.unpackInto(chainId, blobFile, diffId).finally(() => this.pending.delete(chainId));

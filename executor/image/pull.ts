@@ -64,6 +64,8 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
     if (!store.blobs.has(manifest.config.digest)) {
       const res = await client.get(repo, `blobs/${manifest.config.digest}`);
       store.blobs.putBytes(await readBody(res, MANIFEST_LIMIT), manifest.config.digest);
+    } else {
+      store.blobs.keep(manifest.config.digest);
     }
     const cfg = store.blobs.readJson<ImageConfigBlob>(manifest.config.digest);
     const diffIds = cfg.rootfs?.diff_ids ?? [];
@@ -84,6 +86,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
       }
       if (!store.layers.has(chains[i]!)) {
         if (store.blobs.has(layer.digest)) {
+          store.blobs.keep(layer.digest);
           progress({ layer: layer.digest, status: 'exists', done: layer.size, total: layer.size });
         } else {
           await limit(async () => {

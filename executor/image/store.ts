@@ -16,6 +16,7 @@ import type { ImageConfigBlob, Manifest, OciImageConfig } from './oci.ts';
 import { importImage, type ImportOptions } from './import.ts';
 import { loadArchive, type LoadOptions } from './load.ts';
 import { pullImage, type PullOptions } from './pull.ts';
+import { beginLease, oldestLiveLease } from './lease.ts';
 
 export type { OciImageConfig } from './oci.ts';
 export type { PullOptions, PullProgress } from './pull.ts';
@@ -131,7 +132,7 @@ class Store implements ImageStore {
   }
 
   async pull(ref: string, opts: PullOptions = {}): Promise<ImageInfo> {
-    return pullImage(this, ref, opts);
+    return this.leased(() => pullImage(this, ref, opts));
   }
 
   async ensure(ref: string, policy: PullPolicy, opts: PullOptions = {}): Promise<ImageInfo> {
@@ -144,11 +145,16 @@ class Store implements ImageStore {
   }
 
   async load(file: string, opts: LoadOptions = {}): Promise<ImageInfo[]> {
-    return loadArchive(this, file, opts);
+    return this.leased(() => loadArchive(this, file, opts));
   }
 
   async import(src: string, ref: string, opts: ImportOptions = {}): Promise<ImageInfo> {
-    return importImage(this, src, ref, opts);
+    return this.leased(() => importImage(this, src, ref, opts));
+  }
+
+  private async leased<T>(fn: () => Promise<T>): Promise<T> {
+    const release = beginLease(this.root);
+    try { return await fn(); } finally { release(); }
   }
 
   async list(): Promise<ImageSummary[]> {
@@ -194,6 +200,11 @@ class Store implements ImageStore {
   /** Garbage collection under the refs lock: keep what a ref or a container reaches, drop the rest. */
   private async collect(_force: boolean): Promise<{ blobs: number; layers: number; bytes: number }> {
     return this.refs.withLock(() => {
+      // Objects first, leases second (executor/image/lease.ts explains the order).
+      const blobList = this.blobs.list().map((d) => ({ d, ctime: ctimeOf(this.blobs.path(d)) }));
+      const layerList = this.layers.list().map((c) => ({ c, ctime: ctimeOf(this.layers.path(c)) }));
+      const leaseStart = oldestLiveLease(this.root, isAlive);
+      const leased = (ctime: number) => leaseStart !== undefined && ctime >= leaseStart;
       const keepBlobs = new Set<string>();
       const keepLayers = new Set<string>();
       for (const e of Object.values(this.refs.all())) {
@@ -208,14 +219,14 @@ class Store implements ImageStore {
       }
       for (const d of this.layersUsedByContainers()) keepLayers.add(d);
       let blobs = 0, layers = 0, bytes = 0;
-      for (const b of this.blobs.list()) {
-        if (keepBlobs.has(b)) continue;
+      for (const { d: b, ctime } of blobList) {
+        if (keepBlobs.has(b) || leased(ctime)) continue;
         try { bytes += this.blobs.size(b); } catch { /* gone */ }
         this.blobs.remove(b);
         blobs++;
       }
-      for (const c of this.layers.list()) {
-        if (keepLayers.has(this.layers.path(c))) continue;
+      for (const { c, ctime } of layerList) {
+        if (keepLayers.has(this.layers.path(c)) || leased(ctime)) continue;
         this.layers.remove(c);
         layers++;
       }
@@ -243,6 +254,10 @@ class Store implements ImageStore {
     }
     return out;
   }
+}
+
+function ctimeOf(p: string): number {
+  try { return statSync(p).ctimeMs; } catch { return 0; }
 }
 
 function isAlive(pid: number): boolean {

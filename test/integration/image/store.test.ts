@@ -11,6 +11,7 @@ import { busyboxImage, busyboxTar, busyboxRootfsDir, BUSYBOX_REF } from '../../h
 import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
 import { ImageError } from '../../../executor/image/errors.ts';
 import { sha256 } from '../../../executor/image/digest.ts';
+import { beginLease } from '../../../executor/image/lease.ts';
 
 let env: TestEnv;
 before(() => { env = testEnv('store'); });
@@ -107,6 +108,27 @@ describe('image store', () => {
     assert.equal(r.layers, 1);
     assert.equal(existsSync(img.layerDirs[0]!), false);
     await assert.rejects(store.remove('x/a:1'), (e) => e instanceof ImageError && e.code === 'IMAGE_NOT_FOUND');
+  });
+
+  test('prune keeps what an operation in flight wrote but has not tagged yet (a live lease)', async () => {
+    const store = fresh();
+    const release = beginLease(store.root);
+    const b = store.blobs.putBytes('half-imported');
+    try {
+      await store.prune();
+      assert.ok(store.blobs.has(b.digest), 'kept while the lease lives');
+    } finally {
+      release();
+    }
+    await store.prune();
+    assert.equal(store.blobs.has(b.digest), false, 'collected once the lease is gone');
+    // a lease whose process died does not protect anything
+    const dead = join(store.root, 'leases', '999999999-dead');
+    writeFileSync(dead, JSON.stringify({ pid: 999999999, start: 0 }));
+    const c = store.blobs.putBytes('orphan');
+    await store.prune();
+    assert.equal(store.blobs.has(c.digest), false);
+    assert.equal(existsSync(dead), false, 'the dead lease is cleaned up');
   });
 
   test('two processes tagging at once never lose each other\'s refs', async () => {
