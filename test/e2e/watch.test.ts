@@ -7,7 +7,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, writeFileSync, unlinkSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { e2eEnv, freePort, STACKS, BIN, until } from './cli.ts';
+import { e2eEnv, freePort, STACKS, BIN } from './cli.ts';
 import { spawn } from 'node:child_process';
 import { loadProject } from '../../schema/load.ts';
 import { readState } from '../../executor/state/journal.ts';
