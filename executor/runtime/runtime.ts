@@ -204,7 +204,13 @@ export interface ExecOptions {
   pid: number;
   cgroupProcs: string[];
   argv: string[];
-  env: string[];
+  /** Extra/overriding variables (`K=V`); with `containerDir`, on top of the container's own. */
+  env?: string[];
+  /**
+   * The container's dir: its config.json gives the defaults docker exec uses — env, user, working
+   * dir, capabilities, no_new_privs and the seccomp filter of the container.
+   */
+  containerDir?: string;
   /** "name", "uid", "uid:gid" (resolved in the container's /etc files) or resolved ids. */
   user?: string | { uid: number; gid: number; additionalGids?: number[] };
   cwd?: string;
@@ -227,9 +233,18 @@ export interface ExecResult { code: number; signal: number | null; stdout?: stri
  */
 export async function execIn(o: ExecOptions): Promise<ExecResult> {
   const name = o.name ?? String(o.pid);
+  let base: OciSpec | undefined;
+  if (o.containerDir) {
+    try {
+      base = JSON.parse(readFileSync(files.config(o.containerDir), 'utf8')) as OciSpec;
+    } catch (e) {
+      throw new ContainerError(name, 'exec', new TscError('STATE', `Cannot read the container's config.json: ${(e as Error).message}`));
+    }
+  }
   let user: { uid: number; gid: number; additionalGids?: number[] };
   try {
     if (typeof o.user === 'object') user = o.user;
+    else if (o.user === undefined && base) user = base.process.user;
     else {
       const root = `/proc/${o.pid}/root`;
       user = resolveUser(o.user, undefined, readContainerEtc(root, 'passwd'), readContainerEtc(root, 'group'));
@@ -237,10 +252,16 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
   } catch (e) {
     throw new ContainerError(name, 'user', e);
   }
-  const proc: OciProcess = { ...(o.tty ? { terminal: true } : {}), user, args: o.argv, env: o.env, cwd: o.cwd ?? '/', ...(o.capabilities ? { capabilities: o.capabilities } : {}), ...(o.noNewPrivileges ? { noNewPrivileges: true } : {}) };
+  const caps = o.capabilities ?? base?.process.capabilities;
+  const proc: OciProcess = {
+    ...(o.tty ? { terminal: true } : {}), user, args: o.argv, env: mergeEnv(base?.process.env ?? [], o.env ?? []),
+    cwd: o.cwd ?? base?.process.cwd ?? '/', ...(caps ? { capabilities: caps } : {}),
+    ...(o.noNewPrivileges ?? base?.process.noNewPrivileges ? { noNewPrivileges: true } : {}),
+  };
   let spec: Buffer;
   try {
-    spec = encodeTokens(compactExec(o.pid, o.cgroupProcs, proc, o.seccomp));
+    const filter = o.seccomp ? { seccomp: o.seccomp } : base ? compileSpecSeccomp(base) : {};
+    spec = encodeTokens(compactExec(o.pid, o.cgroupProcs, proc, filter.seccomp, filter.seccompFlags));
   } catch (e) {
     throw new ContainerError(name, 'exec', e);
   }
@@ -267,6 +288,16 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
     result.stderr = Buffer.concat(err).toString('utf8');
   }
   return result;
+}
+
+/** `K=V` lists: later keys replace earlier ones in place. */
+function mergeEnv(base: string[], over: string[]): string[] {
+  const m = new Map<string, string>();
+  for (const kv of [...base, ...over]) {
+    const i = kv.indexOf('=');
+    m.set(i < 0 ? kv : kv.slice(0, i), kv);
+  }
+  return [...m.values()];
 }
 
 /** Removes what launch wrote into the container dir (not the dir: rootfs and logs live there too). */

@@ -270,3 +270,17 @@ test('exec with a tty runs on a pty of the container\'s own devpts', async () =>
     await waitExit(c.dir);
   }
 });
+
+test('exec with the container dir takes the container\'s env, user, working dir, capabilities and no_new_privs', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'edef-1', service: service({ command: ['sleep', '30'], user: '1000', working_dir: '/tmp', environment: { A: 'from-container', B: 'b' }, security_opt: ['no-new-privileges'] }), image: {}, rootfs: c.rootfs, etc: { passwd: readContainerEtc(c.rootfs, 'passwd'), group: readContainerEtc(c.rootfs, 'group') } });
+  const l = await launch({ id: c.id, name: 'edef-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  try {
+    const r = await execIn({ pid: l.pid, cgroupProcs: c.cgroupProcs, containerDir: c.dir, argv: ['sh', '-c', 'echo $A $B; id -u; pwd; grep NoNewPrivs /proc/self/status'], env: ['A=overridden'] });
+    assert.deepEqual((r.stdout ?? '').trim().split('\n').map((x) => x.replace(/\s+/g, ' ')), ['overridden b', '1000', '/tmp', 'NoNewPrivs: 1']);
+  } finally {
+    kill(l.pid, 'SIGKILL');
+    await waitExit(c.dir);
+  }
+});
