@@ -22,6 +22,11 @@ import { register as pauseCmd } from './commands/pause.ts';
 import { register as unpauseCmd } from './commands/unpause.ts';
 import { register as lsCmd } from './commands/ls.ts';
 import { register as superviseCmd } from './commands/supervise.ts';
+import { register as runCmd } from './commands/run.ts';
+import { register as portCmd } from './commands/port.ts';
+import { register as topCmd } from './commands/top.ts';
+import { register as waitCmd } from './commands/wait.ts';
+import { register as eventsCmd } from './commands/events.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
@@ -45,4 +50,9 @@ export const COMMANDS: ((program: Command) => void)[] = [
   unpauseCmd,
   lsCmd,
   superviseCmd,
+  runCmd,
+  portCmd,
+  topCmd,
+  waitCmd,
+  eventsCmd,
 ];

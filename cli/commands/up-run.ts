@@ -254,6 +254,8 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
 
   // Foreground: logs are printed (follow), abort rules apply; end when everything is down.
   unsub();
+  const SHOWN = new Set(['stop', 'stopped', 'kill', 'restart', 'error']);
+  s.bus.subscribe((e) => { if (SHOWN.has(e.action)) progress.event(e); });
   follow();
   // Nothing left running (and nothing about to restart): compose's attached `up` returns too.
   const idle = setInterval(() => {

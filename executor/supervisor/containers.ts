@@ -202,6 +202,8 @@ export async function startContainer(ctx: Ctx, c: ContainerRecord): Promise<Cont
     const meta = readMeta(c.id);
     // The previous run's exit record would make waitExit return at once for the new run.
     rmSync(join(dir, 'exit.json'), { force: true });
+    // A new run starts unknown: the previous run's health must not show as this one's.
+    rmSync(join(dir, 'health.json'), { force: true });
     ctx.journal.begin(c.id, 'launch');
     ctx.journal.patchContainer(c.id, { desired: 'running' });
     const o: Parameters<Ctx['engine']['runtime']['launch']>[0] = {

@@ -27,3 +27,14 @@ test('up -d --wait succeeds although the one-shot migration has exited 0', () =>
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`${e.project}-migrate-1 exited 0 \\(completed\\)`));
 });
+
+test('run --rm starts the dependencies, returns the one-off\'s exit code and removes it', () => {
+  const r = e.tsc(['-p', e.project, 'run', '--rm', 'tests'], { cwd: stack, env: { TESTS_EXIT: '5' } });
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stdout, /tests passed/);
+  const all = JSON.parse(e.tsc(['-p', e.project, 'ps', '-a', '--format', 'json'], { cwd: stack }).stdout) as { Name: string }[];
+  assert.equal(all.some((c) => c.Name.includes('-tests-run-')), false);
+  const cmd = e.tsc(['-p', e.project, 'run', '--rm', '--no-deps', '-e', 'X=42', 'tests', 'sh', '-c', 'echo x=$X; exit 4'], { cwd: stack });
+  assert.equal(cmd.code, 4);
+  assert.equal(cmd.stdout.trim(), 'x=42');
+});
