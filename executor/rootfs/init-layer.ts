@@ -16,7 +16,7 @@ export function cleanContainerPath(p: string): string {
 }
 
 /** Writes the init layer into `dir` (recreated), looking up image metadata in `layersTopFirst`. */
-export function writeInitLayer(dir: string, layersTopFirst: string[], files: Record<string, string>, mountPoints: string[]): void {
+export function writeInitLayer(dir: string, layersTopFirst: string[], files: Record<string, string>, mountPoints: string[], fileMountPoints: string[] = []): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { mode: 0o755 });
   const inImage = (p: string): Stats | undefined => {
@@ -48,6 +48,13 @@ export function writeInitLayer(dir: string, layersTopFirst: string[], files: Rec
     writeFileSync(dir + abs, content, { mode: 0o644 });
   }
   for (const p of [...STANDARD_STUBS, ...mountPoints]) ensureDir(cleanContainerPath(p));
+  // File targets (bind-mounted files, secrets): an empty file only where the image has nothing,
+  // since a stub above an image file would hide its content.
+  for (const p of fileMountPoints) {
+    const abs = cleanContainerPath(p);
+    if (inImage(abs) || safeLstat(dir + abs) || !ensureDir(posix.dirname(abs))) continue;
+    writeFileSync(dir + abs, '', { mode: 0o644 });
+  }
 }
 
 function safeLstat(p: string): Stats | undefined {

@@ -20,6 +20,8 @@ export interface MountRootfsOptions {
   initFiles: Record<string, string>;
   /** Directories to stub in the init layer (volume and bind targets), besides /proc, /sys, /dev. */
   mountPoints?: string[];
+  /** Files to stub (bind-mounted file targets) where the image has nothing at that path. */
+  fileMountPoints?: string[];
   /** For tests: force one way of passing the layer list (executor/rootfs/overlay.ts). */
   strategy?: OverlayStrategy;
 }
@@ -38,7 +40,7 @@ export async function mountRootfs(o: MountRootfsOptions): Promise<{ merged: stri
   if (isMountPoint(p.merged)) return { merged: p.merged, strategy: 'already' };
   for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
   const topFirst = [...o.layerDirs].reverse();
-  writeInitLayer(p.init, topFirst, o.initFiles, o.mountPoints ?? []);
+  writeInitLayer(p.init, topFirst, o.initFiles, o.mountPoints ?? [], o.fileMountPoints ?? []);
   const tmp = `${p.record}.tmp`;
   writeFileSync(tmp, JSON.stringify({ layerDirs: o.layerDirs }) + '\n');
   renameSync(tmp, p.record);

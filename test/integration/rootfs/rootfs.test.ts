@@ -55,8 +55,13 @@ describe('container rootfs', () => {
   test('the init layer overrides image files and keeps image ownership of the dirs it creates', async () => {
     const img = await busyboxImage(store);
     const dir = join(env.root, 'containers', 'c2');
-    const { merged } = await mountRootfs({ containerDir: dir, layerDirs: img.layerDirs, initFiles: { '/etc/passwd': 'root:x:0:0::/:/bin/sh\n' }, mountPoints: ['/home/user/app'] });
+    const { merged } = await mountRootfs({
+      containerDir: dir, layerDirs: img.layerDirs, initFiles: { '/etc/passwd': 'root:x:0:0::/:/bin/sh\n' }, mountPoints: ['/home/user/app'],
+      fileMountPoints: ['/run/secrets/token', '/etc/group'],
+    });
     try {
+      assert.ok(statSync(join(merged, 'run/secrets/token')).isFile(), 'file stub where the image has nothing');
+      assert.match(readFileSync(join(merged, 'etc/group'), 'utf8'), /^user:x:1000:/m, 'no stub over an image file');
       assert.equal(readFileSync(join(merged, 'etc/passwd'), 'utf8'), 'root:x:0:0::/:/bin/sh\n');
       assert.equal(statSync(join(merged, 'home/user')).uid, 1000);
       assert.equal(readFileSync(join(img.layerDirs[0]!, 'etc/passwd'), 'utf8').includes('user:x:1000'), true);
