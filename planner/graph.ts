@@ -20,10 +20,9 @@ export interface DepEdge {
   required: boolean;
   /** depends_on.<dep>.restart: restart this service when `dep` is recreated. */
   restart: boolean;
-  /** The first key path that created this edge (for messages). */
-  keyPath: string;
-  /** Where the short form put it (`depends_on[0]`), tried when keyPath has no origin. */
-  shortKeyPath?: string;
+  /** The key that first created this edge, and its index in that key's list (for messages: see edgeKeyPath). */
+  source: EdgeKind;
+  index: number;
 }
 
 /** A reference to a container outside the project (`network_mode: container:x`, `volumes_from: [container:x]`). */
@@ -51,39 +50,39 @@ const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid'] as const;
 /** Edges of one service, before they are checked against the project; `container:` forms go to `external`. */
 function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] {
   const edges: DepEdge[] = [];
-  const base = `services.${name}`;
   let i = 0;
   const dependsOn = s.depends_on ?? {};
   for (const dep in dependsOn) {
     const d = dependsOn[dep] as Service['depends_on'][string];
     // Normalization keeps the list order of the short form, so the index finds `depends_on[i]`.
-    edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, keyPath: `${base}.depends_on.${dep}`, shortKeyPath: `${base}.depends_on[${i++}]` });
+    edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, source: 'depends_on', index: i++ });
   }
   const links = s.links ?? [];
   for (let j = 0; j < links.length; j++) {
     // `service` or `service:alias`
     const l = links[j] as string;
     const colon = l.indexOf(':');
-    edges.push({ dep: colon < 0 ? l : l.slice(0, colon), kinds: ['links'], condition: 'service_started', required: true, restart: false, keyPath: `${base}.links[${j}]` });
+    edges.push({ dep: colon < 0 ? l : l.slice(0, colon), kinds: ['links'], condition: 'service_started', required: true, restart: false, source: 'links', index: j });
   }
   for (const kind of NAMESPACE_KEYS) {
     const v = s[kind];
     if (!v) continue;
     if (v.startsWith('service:')) {
-      edges.push({ dep: v.slice('service:'.length), kinds: [kind], condition: 'service_started', required: true, restart: false, keyPath: `${base}.${kind}` });
+      edges.push({ dep: v.slice('service:'.length), kinds: [kind], condition: 'service_started', required: true, restart: false, source: kind, index: 0 });
     } else if (v.startsWith('container:')) {
-      external.push({ service: name, kind, container: v.slice('container:'.length), keyPath: `${base}.${kind}` });
+      external.push({ service: name, kind, container: v.slice('container:'.length), keyPath: `services.${name}.${kind}` });
     }
   }
-  (s.volumes_from ?? []).forEach((v, i) => {
+  const volumesFrom = s.volumes_from ?? [];
+  for (let j = 0; j < volumesFrom.length; j++) {
     // `service[:ro|rw]` or `container:name[:ro|rw]`
-    const keyPath = `${base}.volumes_from[${i}]`;
+    const v = volumesFrom[j] as string;
     if (v.startsWith('container:')) {
-      external.push({ service: name, kind: 'volumes_from', container: v.slice('container:'.length).split(':')[0] ?? '', keyPath });
+      external.push({ service: name, kind: 'volumes_from', container: v.slice('container:'.length).split(':')[0] ?? '', keyPath: `services.${name}.volumes_from[${j}]` });
     } else {
-      edges.push({ dep: v.split(':')[0] ?? v, kinds: ['volumes_from'], condition: 'service_started', required: true, restart: false, keyPath });
+      edges.push({ dep: v.split(':')[0] ?? v, kinds: ['volumes_from'], condition: 'service_started', required: true, restart: false, source: 'volumes_from', index: j });
     }
-  });
+  }
   return edges;
 }
 
@@ -124,8 +123,8 @@ export function buildServiceGraph(project: Project): ServiceGraph {
         // compose: an optional dependency (required: false) on a service switched off by profiles is skipped.
         if (disabled && !e.required) continue;
         problems.push({
-          keyPath: e.keyPath,
-          origin: edgeOrigin(project, e),
+          keyPath: edgeKeyPath(name, e),
+          origin: edgeOrigin(project, name, e),
           message: disabled
             ? `service "${name}" depends on service "${e.dep}", which is disabled by its profiles`
             : `service "${name}" depends on undefined service "${e.dep}"`,
@@ -146,8 +145,18 @@ export function buildServiceGraph(project: Project): ServiceGraph {
   return { services, deps, dependents, order, external };
 }
 
-function edgeOrigin(project: Project, e: DepEdge): ReturnType<typeof originOf> {
-  return project.origins.get(e.keyPath) ?? (e.shortKeyPath ? project.origins.get(e.shortKeyPath) : undefined) ?? originOf(project, e.keyPath);
+/** The key path of the value that made an edge (`services.web.depends_on.db`, `services.web.links[0]`). */
+export function edgeKeyPath(service: string, e: DepEdge): string {
+  const base = `services.${service}.${e.source}`;
+  if (e.source === 'depends_on') return `${base}.${e.dep}`;
+  return e.source === 'links' || e.source === 'volumes_from' ? `${base}[${e.index}]` : base;
+}
+
+function edgeOrigin(project: Project, service: string, e: DepEdge): ReturnType<typeof originOf> {
+  const keyPath = edgeKeyPath(service, e);
+  // The short form of depends_on (`[db, cache]`) is located by list position: normalization keeps the order.
+  const short = e.source === 'depends_on' ? project.origins.get(`services.${service}.depends_on[${e.index}]`) : undefined;
+  return project.origins.get(keyPath) ?? short ?? originOf(project, keyPath);
 }
 
 /** Insertion sort: edge lists are short, and Array.prototype.sort allocates a work area each call. */
@@ -207,10 +216,10 @@ function cycleError(path: string[], back: string, deps: Map<string, DepEdge[]>, 
   cycle.push(back);
   const first = cycle[0] as string;
   const edge = (deps.get(first) ?? []).find((e) => e.dep === cycle[1]);
-  const keyPath = edge?.keyPath ?? `services.${first}`;
+  const keyPath = edge ? edgeKeyPath(first, edge) : `services.${first}`;
   return StackFileError.one({
     keyPath,
-    origin: edge ? edgeOrigin(project, edge) : originOf(project, keyPath),
+    origin: edge ? edgeOrigin(project, first, edge) : originOf(project, keyPath),
     message: `dependency cycle: ${cycle.join(' → ')}`,
   });
 }

@@ -29,10 +29,23 @@ function recorder(ms: Record<string, number> = {}, fail: Record<string, Error> =
 }
 
 test('a node starts as soon as its own dependencies are done, not when its level is', async () => {
-  // slow and fast are both roots; after-fast must not wait for slow.
-  const r = recorder({ slow: 60, fast: 1, 'after-fast': 1 });
-  const res = await inDependencyOrder(graph({ slow: [], fast: [], 'after-fast': ['fast'], 'after-slow': ['slow'] }), r.visit);
-  assert.ok(r.events.indexOf('end after-fast') < r.events.indexOf('end slow'), r.events.join(', '));
+  // "slow" finishes only once "after-fast" has run: a walker that waited for the whole first level
+  // (slow and fast) before starting after-fast would never get there, and slow fails after 5 s.
+  let afterFastRan!: () => void;
+  const ran = new Promise<void>((resolve) => (afterFastRan = resolve));
+  const res = await inDependencyOrder(graph({ slow: [], fast: [], 'after-fast': ['fast'], 'after-slow': ['slow'] }), async (id) => {
+    if (id === 'after-fast') afterFastRan();
+    if (id === 'slow') {
+      const timer = new AbortController();
+      const timeout = sleep(5000, undefined, { signal: timer.signal }).then(() => { throw new Error('after-fast never ran while slow was running'); }, () => undefined);
+      try {
+        await Promise.race([ran, timeout]);
+      } finally {
+        timer.abort();
+      }
+    }
+  });
+  assert.deepEqual(res.failed, []);
   assert.deepEqual(res.done.sort(), ['after-fast', 'after-slow', 'fast', 'slow']);
 });
 
