@@ -69,7 +69,12 @@ function describe(e: unknown): string {
 
 export async function startWatch(project: Project, actions: WatchActions, opts: WatchOptions = {}): Promise<WatchSession> {
   const s = new Session(actions, opts);
-  await s.start(project);
+  try {
+    await s.start(project);
+  } catch (e) {
+    await s.close(); // bad rules: no watcher or sync worker is left behind
+    throw e;
+  }
   return s;
 }
 

@@ -297,3 +297,10 @@ test('when the target is a bind mount of the watched dir itself, nothing is rewr
   assert.equal(readFileSync(join(s.src, 'src/a.js'), 'utf8'), 'v1');
   await sess.close();
 });
+
+test('invalid rules fail startWatch with the stack-file error, before anything is watched', async () => {
+  const s = setup([{ action: 'sync', path: './src' }]);
+  await assert.rejects(startWatch(s.p, s.actions, { ...fast(s.fw), syncIn: 'worker' }),
+    (e) => e instanceof StackFileError && /target is required for action sync/.test(e.message));
+  assert.deepEqual(s.fw.watched, []);
+});
