@@ -10,6 +10,8 @@ export class OriginMap extends Map<string, Origin> {
   #pos: number[] = [];
   #toPos: ((offset: number) => { line: number; col: number }) | undefined;
   #pending = false;
+  /** Entries still serialized (from the parse cache): parsed on the first read. */
+  #lazyFlat: string | undefined;
 
   constructor(file: string, toPos?: (offset: number) => { line: number; col: number }) {
     super();
@@ -31,6 +33,12 @@ export class OriginMap extends Map<string, Origin> {
     this.#pending = true;
   }
 
+  /** Entries given as the JSON text of a flat [key, line, col, …] list, parsed only when read. */
+  addFlatJson(json: string): void {
+    this.#lazyFlat = json;
+    this.#pending = true;
+  }
+
   /** The recorded entries as a flat [key, line, col, …] list (for the parse cache). */
   flat(): (string | number)[] {
     const out: (string | number)[] = [];
@@ -41,6 +49,11 @@ export class OriginMap extends Map<string, Origin> {
   #materialize(): void {
     if (!this.#pending) return;
     this.#pending = false;
+    if (this.#lazyFlat !== undefined) {
+      const o = JSON.parse(this.#lazyFlat) as (string | number)[];
+      this.#lazyFlat = undefined;
+      for (let i = 0; i + 2 < o.length; i += 3) super.set(o[i] as string, { file: this.#file, line: o[i + 1] as number, col: o[i + 2] as number });
+    }
     const keys = this.#keys;
     const pos = this.#pos;
     this.#keys = [];

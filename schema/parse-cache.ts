@@ -13,7 +13,7 @@ export interface ParseCacheStore {
   set(key: string, value: string): void;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 const TAG = '\u0000tagged';
 
 export function cacheKey(text: string): string {
@@ -21,22 +21,23 @@ export function cacheKey(text: string): string {
 }
 
 export function encodeParsed(p: ParsedFile): string {
-  const origins = p.origins.flat();
+  // Origins go in as one JSON string: reading a string is cheap, and it is only parsed when an
+  // origin is actually needed (an error), not on every successful load.
+  const origins = JSON.stringify(p.origins.flat());
   const tree = p.tagged ? encodeTags(p.tree) : p.tree;
   return JSON.stringify({ v: VERSION, tagged: p.tagged, tree, origins });
 }
 
 export function decodeParsed(s: string, file: string): ParsedFile | undefined {
-  let raw: { v: number; tagged: boolean; tree: Tree; origins: (string | number)[] };
+  let raw: { v: number; tagged: boolean; tree: Tree; origins: string };
   try {
     raw = JSON.parse(s);
   } catch {
     return undefined;
   }
-  if (raw.v !== VERSION || !Array.isArray(raw.origins)) return undefined;
+  if (raw.v !== VERSION || typeof raw.origins !== 'string') return undefined;
   const origins = new OriginMap(file);
-  const o = raw.origins;
-  for (let i = 0; i + 2 < o.length; i += 3) origins.addLineCol(o[i] as string, o[i + 1] as number, o[i + 2] as number);
+  origins.addFlatJson(raw.origins);
   return { file, tree: raw.tagged ? (decodeTags(raw.tree) as Tree) : raw.tree, origins, tagged: raw.tagged };
 }
 

@@ -210,7 +210,8 @@ export function checkContainerNames(svcs: Obj): TreeProblem[] {
 export function checkCycles(svcs: Obj): TreeProblem[] {
   const state = new Map<string, 1 | 2>();
   const out: TreeProblem[] = [];
-  const visit = (n: string, stack: string[]) => {
+  const stack: string[] = []; // one shared path: a long chain must not copy it at every step
+  const visit = (n: string) => {
     if (state.get(n) === 2) return;
     if (state.get(n) === 1) {
       const cyc = [...stack.slice(stack.indexOf(n)), n];
@@ -218,11 +219,13 @@ export function checkCycles(svcs: Obj): TreeProblem[] {
       return;
     }
     state.set(n, 1);
+    stack.push(n);
     const s = svcs[n];
     const deps = isObj(s) && isObj(s.depends_on) ? Object.keys(s.depends_on) : [];
-    for (const d of deps) if (d in svcs && d !== n) visit(d, [...stack, n]);
+    for (const d of deps) if (d in svcs && d !== n) visit(d);
+    stack.pop();
     state.set(n, 2);
   };
-  for (const n of Object.keys(svcs).sort()) visit(n, []);
+  for (const n of Object.keys(svcs).sort()) visit(n);
   return out;
 }
