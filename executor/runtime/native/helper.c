@@ -994,5 +994,7 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "exec")) return cmd_exec();
   /* The waiter outlives its supervisor: its own session, so no terminal hangup reaches it. */
   setsid();
+  /* …and no hold on the directory it was started from (it may live for months). */
+  if (chdir("/") < 0) fail("chdir", errno, "/");
   return cmd_run();
 }
