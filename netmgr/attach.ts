@@ -2,12 +2,12 @@
 // `ip -batch` runs (host side, container side) for all its networks at once.
 import type { ServiceNetwork } from '../schema/model.ts';
 import { NetError } from './errors.ts';
-import type { NetOps } from './exec.ts';
 import { withHostLock } from './lock.ts';
 import { nextAddress } from './ipam.ts';
 import { macFor, vethName } from './names.ts';
 import { linkExists } from './bridge.ts';
-import { containerLines, hostLines, type VethSpec } from './veth.ts';
+import type { VethSpec } from './veth.ts';
+import type { LinkOps } from './links.ts';
 import { readNetwork, writeNetwork, listNetworks, type Endpoint, type NetworkState } from './state.ts';
 import { liveEndpoints } from './networks.ts';
 
@@ -44,14 +44,14 @@ export function orderNetworks<T extends { cfg: ServiceNetwork | null }>(nets: T[
   return nets.map((n, i) => ({ n, i })).sort((a, b) => ((b.n.cfg?.priority ?? 0) - (a.n.cfg?.priority ?? 0)) || a.i - b.i).map((x) => x.n);
 }
 
-export async function attach(ops: NetOps, netnsPath: string, c: AttachContainer, nets: AttachNet[]): Promise<Attachment[]> {
+export async function attach(links: LinkOps, netnsPath: string, c: AttachContainer, nets: AttachNet[]): Promise<Attachment[]> {
   const ordered = orderNetworks(nets);
   const planned = await withHostLock(async () => ordered.map((n, i) => reserve(netnsPath, c, n, i)));
   const fresh = planned.filter((p) => !linkExists(p.spec.veth));
   const gw = planned.find((p) => !p.state.internal);
-  await ops.ip(hostLines(netnsPath, fresh.map((p) => p.spec)));
   try {
-    await ops.ip(containerLines(fresh.map((p) => p.spec), gw && fresh.includes(gw) ? { ifname: gw.spec.ifname, gateway: gw.state.gateway } : undefined), netnsPath);
+    await links.addVeths(netnsPath, fresh.map((p) => p.spec));
+    await links.configure(netnsPath, fresh.map((p) => p.spec), gw && fresh.includes(gw) ? { ifname: gw.spec.ifname, gateway: gw.state.gateway } : undefined);
   } catch (e) {
     throw new NetError('NET_COMMAND', `Cannot configure the network of container "${c.name}"`, { cause: e, hint: e instanceof Error ? e.message : undefined });
   }

@@ -74,6 +74,7 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
       tcp.once('error', () => resolve());
       tcp.listen({ port, host: gateway }, () => resolve());
     });
+    if (closed) { udp.close(); tcp.close(); return; }
     bound.set(gateway, { udp, tcp });
   }
 
@@ -97,14 +98,22 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
     });
   }
 
-  async function sync(): Promise<void> {
+  // Registry changes come in bursts; syncs run one at a time so a gateway is never bound twice
+  // (a second UDP socket would bind fine with reuseAddr and then leak, keeping the process alive).
+  let chain: Promise<void> = Promise.resolve();
+  function sync(): Promise<void> {
+    chain = chain.then(syncNow, syncNow);
+    return chain;
+  }
+
+  async function syncNow(): Promise<void> {
     if (closed) return;
     const want = new Set(registry.networks().map((n) => n.gateway));
     for (const [gw, s] of bound) {
       if (!want.has(gw)) { bound.delete(gw); s.udp.close(); s.tcp.close(); }
     }
     for (const gw of want) {
-      if (bound.has(gw)) continue;
+      if (bound.has(gw) || closed) continue;
       // The bridge may be gone (network being removed): skip it, the next change retries.
       await bind(gw).catch((e) => o.onError?.(e));
     }
@@ -119,6 +128,7 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
     async close() {
       closed = true;
       off();
+      await chain.catch(() => undefined);
       for (const s of bound.values()) {
         await new Promise<void>((r) => s.udp.close(() => r()));
         await new Promise<void>((r) => s.tcp.close(() => r()));

@@ -16,6 +16,7 @@ import { resolvConf } from './resolv.ts';
 import { parseNetworkMode } from './modes.ts';
 import type { NetworkState, PublishedPort } from './state.ts';
 import { notifyRegistry } from './registry.ts';
+import { ipBatchLinks, netlinkLinks, type LinkOps } from './links.ts';
 
 export type { NetworkState, PublishedPort, Endpoint } from './state.ts';
 export type { Attachment, AttachContainer, AttachNet } from './attach.ts';
@@ -26,10 +27,18 @@ export { startDns } from './dns.ts';
 export { formatBinding } from './ports.ts';
 
 let fx: networks.Effects = { ops: realNetOps, sysctl: realSysctl };
+// rtnetlink in-process by default; TSCOMPOSE_NET_LINKS=ip uses `ip -batch` (two spawns per container).
+let links: LinkOps = process.env.TSCOMPOSE_NET_LINKS === 'ip' ? ipBatchLinks(realNetOps) : netlinkLinks;
 
-/** Tests swap the tools for recording fakes. */
-export function setEffects(ops: NetOps, sysctl: Sysctl): void {
+/** Tests and the bench swap the tools. */
+export function setEffects(ops: NetOps, sysctl: Sysctl, linkOps?: LinkOps): void {
   fx = { ops, sysctl };
+  links = linkOps ?? ipBatchLinks(ops);
+}
+
+/** Chooses how container links are made: 'netlink' (default, in-process) or 'ip' (`ip -batch`). */
+export function useLinks(kind: 'netlink' | 'ip'): void {
+  links = kind === 'ip' ? ipBatchLinks(fx.ops) : netlinkLinks;
 }
 
 /** Makes the container's network namespace (bind-mounted under $TSCOMPOSE_RUN/netns) and returns its path. Idempotent. */
@@ -84,7 +93,7 @@ export async function attach(netnsPath: string, c: attaching.AttachContainer, ne
   const withService: attaching.AttachContainer = { ...c };
   if (init?.service.mac_address && !c.macAddress) withService.macAddress = init.service.mac_address;
   if (init?.service.dns?.length && !c.dns) withService.dns = init.service.dns;
-  const out = await attaching.attach(fx.ops, netnsPath, withService, nets);
+  const out = await attaching.attach(links, netnsPath, withService, nets);
   notifyRegistry();
   const first = out[0];
   if (init && first) {

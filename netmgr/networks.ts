@@ -14,7 +14,7 @@ import { bridgeName } from './names.ts';
 import { createBridgeLines, deleteBridgeLines, hostRoutes, linkExists, mtuOf } from './bridge.ts';
 import { addNetworkScript, createTableScript, deleteTableScript, parseTable, removeNetworkScript, savedForwardOf, FAMILY, TABLE, type TableView } from './nft.ts';
 import { deleteNetwork, listNetworks, readNetwork, writeNetwork, type NetworkState } from './state.ts';
-import { isNetnsPinned } from '../executor/sys/netns.ts';
+import { pinnedNetns } from '../executor/sys/netns.ts';
 
 export interface Effects {
   ops: NetOps;
@@ -93,7 +93,8 @@ async function ensureKernel(fx: Effects, st: NetworkState): Promise<void> {
 /** Endpoints whose container namespace still exists; the others are left by a crash. */
 export function liveEndpoints(st: NetworkState): NetworkState['endpoints'] {
   const out: NetworkState['endpoints'] = {};
-  for (const [id, e] of Object.entries(st.endpoints)) if (isNetnsPinned(e.netns)) out[id] = e;
+  const pinned = pinnedNetns();
+  for (const [id, e] of Object.entries(st.endpoints)) if (pinned.has(e.netns)) out[id] = e;
   return out;
 }
 

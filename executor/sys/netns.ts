@@ -62,11 +62,17 @@ export function dropNetns(file: string): void {
 
 /** True when `file` is a pinned namespace: a mount point of type nsfs (a crash can leave a plain empty file). */
 export function isNetnsPinned(file: string): boolean {
-  // /proc/self/mountinfo: field 5 is the mount point, the fs type follows the "-" separator.
+  return pinnedNetns().has(file);
+}
+
+/** Every nsfs mount point (pinned namespace files), read once from /proc/self/mountinfo. */
+export function pinnedNetns(): Set<string> {
+  const out = new Set<string>();
+  // Field 5 is the mount point; the fs type follows the "-" separator.
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const parts = line.split(' ');
-    const sep = parts.indexOf('-');
-    if (sep > 0 && parts[sep + 1] === 'nsfs' && parts[4]?.replace(/\\040/g, ' ') === file) return true;
+    if (!line.includes(' - nsfs ')) continue;
+    const mp = line.split(' ')[4];
+    if (mp) out.add(mp.replace(/\\040/g, ' '));
   }
-  return false;
+  return out;
 }
