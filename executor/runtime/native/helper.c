@@ -31,6 +31,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
@@ -49,6 +50,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -788,8 +790,31 @@ static int cmd_run(void)
     close(fd);
   }
 
+  /* On a cgroup v2 hierarchy the child is born in its cgroup (clone3 CLONE_INTO_CGROUP): no
+   * migration, so no wait on cgroup_threadgroup_rwsem for that hierarchy (FACTS.md). v1
+   * hierarchies still get the PID written below. */
+  int v2 = -1, v2fd = -1;
+  for (int i = 0; i < S.ncgroups && v2 < 0; i++) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", S.cgroups[i]);
+    char *slash = strrchr(dir, '/');
+    if (!slash) continue;
+    *slash = 0;
+    struct statfs sf;
+    if (statfs(dir, &sf) == 0 && sf.f_type == 0x63677270 /* CGROUP2_SUPER_MAGIC */ &&
+        (v2fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+      v2 = i;
+  }
+  pid_t pid = -1;
+  if (v2fd >= 0) {
+    struct clone_args ca = { .flags = (unsigned)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned)v2fd };
+    pid = syscall(SYS_clone3, &ca, sizeof ca);
+    /* An older kernel (ENOSYS, E2BIG) or a cgroup that refuses it: write the PID like the others. */
+    if (pid < 0) v2 = -1;
+    close(v2fd);
+  }
   /* clone() without CLONE_VM and without a stack behaves like fork(), with namespace flags. */
-  pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) fail("clone", errno, "");
   if (pid == 0) {
     close(sync[1]); close(errp[0]); close(out[0]); close(err[0]);
@@ -805,7 +830,7 @@ static int cmd_run(void)
   char s[32];
   snprintf(s, sizeof s, "%d", pid);
   for (int i = 0; i < S.ncgroups; i++)
-    if (write_file(S.cgroups[i], s) < 0) {
+    if (i != v2 && write_file(S.cgroups[i], s) < 0) {
       int e = errno;
       kill(pid, SIGKILL); waitpid(pid, NULL, 0);
       fail("cgroup", e, S.cgroups[i]);

@@ -54,8 +54,12 @@ async function start(s: Partial<Service>) {
   return { id, dir, h, l };
 }
 
-test('a real image from the store runs on its overlay rootfs, init layer included, as PID 1', async () => {
-  const c = await start({ command: ['sh', '-c', 'echo $PATH; cat /etc/hostname; echo $$'] });
+test('a real image from the store runs on its overlay rootfs, init layer included, as PID 1, in every hierarchy', async () => {
+  const c = await start({ command: ['sh', '-c', 'echo $PATH; cat /etc/hostname; echo $$; sleep 0.3'] });
+  // v1 hierarchies by a written PID, the v2 one (unified) by clone3 CLONE_INTO_CGROUP
+  for (const f of driver.procsFiles(c.h)) {
+    assert.ok(readFileSync(f, 'utf8').split('\n').includes(String(c.l.pid)), `${f} holds PID 1`);
+  }
   const exit = await waitExit(c.dir);
   assert.equal(exit.code, 0);
   const log = readFileSync(join(c.dir, 'log'), 'utf8');
