@@ -104,6 +104,7 @@ class TargetRoot {
   // Directory fds by rel path, kept for one batch: a 2,000-file checkout opens each dir once.
   readonly #dirs = new Map<string, number>();
   readonly #buf = Buffer.allocUnsafe(1 << 20);
+  readonly #other = Buffer.allocUnsafe(1 << 20);
 
   constructor(root: string, owner: Owner) {
     this.#root = root;
@@ -168,8 +169,18 @@ class TargetRoot {
         return;
       }
       if (cur?.isDirectory()) { this.#remove(pfd, name, shown); this.#forget(op.rel); }
-      if (cur?.isFile() && cur.nlink === 1) this.#overwrite(op.source, st, cur, pfd, name, shown);
-      else this.#writeFile(op.source, st, pfd, name, shown);
+      if (cur?.isFile() && cur.nlink === 1) {
+        try {
+          this.#overwrite(op.source, st, cur, pfd, name, shown);
+        } catch (e) {
+          // A running executable cannot be opened for writing (a Go binary synced before a restart):
+          // replace it by rename instead; the running process keeps its old inode.
+          if (!(e instanceof SysError && e.errno === 'ETXTBSY')) throw e;
+          this.#writeFile(op.source, st, pfd, name, shown);
+        }
+      } else {
+        this.#writeFile(op.source, st, pfd, name, shown);
+      }
       this.result.files++;
     } else if (st.isSymbolicLink()) {
       const link = readlinkSync(op.source);
@@ -244,7 +255,7 @@ class TargetRoot {
     if (srcSize !== curSize) return false;
     const fd = this.#open(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, STRICT, shown);
     const src = openSync(source, 'r');
-    const other = Buffer.allocUnsafe(this.#buf.length);
+    const other = this.#other;
     try {
       for (;;) {
         const n = readSync(src, this.#buf, 0, this.#buf.length, null);

@@ -1,9 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, lstatSync, readlinkSync, symlinkSync,
-  chmodSync, utimesSync, statSync, readdirSync, unlinkSync, linkSync } from 'node:fs';
+  chmodSync, utimesSync, statSync, readdirSync, unlinkSync, linkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { syncInto, SymlinkEscapeError, type SyncOp } from '../../../executor/watch/sync.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'tscompose-sync-'));
@@ -251,4 +252,21 @@ test('a file already synced is not touched again, and a same-size edit still goe
   writeFileSync(join(src, 'f'), 'CONTENT'); // same size, new mtime
   assert.equal(syncInto(dst, [op(src, 'f')], me).files, 1);
   assert.equal(readFileSync(join(dst, 'f'), 'utf8'), 'CONTENT');
+});
+
+test('a running executable is replaced by rename, since it cannot be opened for writing', async () => {
+  const { src, dst } = dirs();
+  copyFileSync('/bin/sleep', join(dst, 'app'));
+  chmodSync(join(dst, 'app'), 0o755);
+  const child = spawn(join(dst, 'app'), ['30'], { stdio: 'ignore' });
+  try {
+    await new Promise<void>((r) => child.once('spawn', () => r()));
+    writeFileSync(join(src, 'app'), '#!/bin/sh\necho v2\n');
+    chmodSync(join(src, 'app'), 0o755);
+    const r = syncInto(dst, [op(src, 'app')], me);
+    assert.deepEqual(r.errors, []);
+    assert.equal(readFileSync(join(dst, 'app'), 'utf8'), '#!/bin/sh\necho v2\n');
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
