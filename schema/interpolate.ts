@@ -118,24 +118,49 @@ export interface TreeProblem {
 }
 
 /**
- * Interpolates every string value of a tree (keys are left alone, as compose does), in place
- * order-preserving copy. Problems are collected, not thrown, so all are reported at once.
+ * Interpolates every string value of a tree (keys are left alone, as compose does), IN PLACE: the
+ * tree is a freshly parsed one the loader owns, and copying a 1000-service tree only feeds the GC.
+ * Returns the tree (or the new string for a string root). Problems are collected, not thrown.
  */
 export function interpolateTree(tree: unknown, o: InterpolateOptions, path = '', problems: TreeProblem[] = []): unknown {
-  if (typeof tree === 'string') {
-    try {
-      return interpolateString(tree, o);
-    } catch (e) {
-      problems.push({ keyPath: path, message: (e as Error).message });
-      return tree;
+  if (typeof tree === 'string') return interpolateOne(tree, o, path, problems);
+  if (Array.isArray(tree)) {
+    for (let i = 0; i < tree.length; i++) {
+      const v = tree[i];
+      if (typeof v === 'string') {
+        if (v.includes('$')) tree[i] = interpolateOne(v, o, childPath(path, i), problems);
+      } else if (v !== null && typeof v === 'object') {
+        const r = interpolateTree(v, o, childPath(path, i), problems);
+        if (r !== v) tree[i] = r;
+      }
     }
+    return tree;
   }
-  if (Array.isArray(tree)) return tree.map((v, i) => interpolateTree(v, o, childPath(path, i), problems));
-  if (tree instanceof Tagged) return new Tagged(tree.tag, interpolateTree(tree.value, o, path, problems));
+  if (tree instanceof Tagged) {
+    const inner = typeof tree.value === 'string' ? interpolateOne(tree.value, o, path, problems) : interpolateTree(tree.value, o, path, problems);
+    return inner === tree.value ? tree : new Tagged(tree.tag, inner);
+  }
   if (tree && typeof tree === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(tree)) out[k] = interpolateTree(v, o, childPath(path, k), problems);
-    return out;
+    const obj = tree as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
+      if (typeof v === 'string') {
+        if (v.includes('$')) obj[k] = interpolateOne(v, o, childPath(path, k), problems);
+      } else if (v !== null && typeof v === 'object') {
+        const r = interpolateTree(v, o, childPath(path, k), problems);
+        if (r !== v) obj[k] = r;
+      }
+    }
+    return tree;
   }
   return tree;
+}
+
+function interpolateOne(s: string, o: InterpolateOptions, path: string, problems: TreeProblem[]): string {
+  try {
+    return interpolateString(s, o);
+  } catch (e) {
+    problems.push({ keyPath: path, message: (e as Error).message });
+    return s;
+  }
 }

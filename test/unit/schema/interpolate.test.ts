@@ -70,3 +70,10 @@ test('property: ${X:-d} gives the value when set and not empty, else d', () => {
     return got === (v ? v : d);
   }));
 });
+
+test('!override and !reset values are interpolated too', async () => {
+  const { Tagged } = await import('../../../schema/yaml-tree.ts');
+  const tree = { a: new Tagged('override', '$SET'), b: [new Tagged('override', ['${SET}'])] };
+  interpolateTree(tree, { lookup });
+  assert.deepEqual(tree, { a: new Tagged('override', 'value'), b: [new Tagged('override', ['value'])] });
+});
