@@ -2,6 +2,7 @@
 // `accepts(path)` filter that joins the rule's own ignore/include patterns (relative to its
 // path), the build context's .dockerignore (relative to the context), editors' temp files and
 // `.git`. Pure apart from reading the .dockerignore file (injectable for tests).
+import { realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { Project, WatchRule } from '../../schema/model.ts';
 import { StackFileError, type StackFileProblem } from '../../schema/errors.ts';
@@ -32,6 +33,14 @@ export interface CompiledRule {
   containerPath(abs: string): string;
 }
 
+/**
+ * A rule's own path is followed if it is a symlink (`path: ./src` → ../shared/src), as compose does;
+ * symlinks below it are synced as symlinks. A path that does not exist yet stays as written.
+ */
+function real(p: string): string {
+  try { return realpathSync(p); } catch { return p; }
+}
+
 export function isSyncAction(a: WatchAction): boolean {
   return a === 'sync' || a === 'sync+restart' || a === 'sync+exec';
 }
@@ -49,7 +58,7 @@ export function compileRules(project: Project, opts: CompileOptions = {}): Compi
   for (const [service, svc] of Object.entries(project.services)) {
     const rules = svc.develop?.watch ?? [];
     if (rules.length === 0) continue;
-    const ctx = svc.build?.context ? resolve(project.working_dir, svc.build.context) : undefined;
+    const ctx = svc.build?.context ? real(resolve(project.working_dir, svc.build.context)) : undefined;
     let ctxIgnore: PathMatcher | undefined;
     if (ctx) {
       try { ctxIgnore = dockerPatterns(readIgnore(ctx, svc.build?.dockerfile), `${ctx}/.dockerignore`); } catch (e) {
@@ -64,7 +73,7 @@ export function compileRules(project: Project, opts: CompileOptions = {}): Compi
         problems.push({ keyPath: `${keyPath}.${k}`, message, ...(o ? { origin: o } : {}), ...(hint ? { hint } : {}) });
       };
       if (!r.path) { bad('path', 'path is required'); return; }
-      const path = resolve(project.working_dir, r.path);
+      const path = real(resolve(project.working_dir, r.path));
       let target: string | undefined;
       if (isSyncAction(r.action)) {
         if (!r.target) { bad('target', `target is required for action ${r.action}`, 'the absolute path inside the container to sync to'); return; }

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, readdirSync, renameSync, unlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWatch, stackFilesOf } from '../../../executor/watch/session.ts';
@@ -303,4 +303,19 @@ test('invalid rules fail startWatch with the stack-file error, before anything i
   await assert.rejects(startWatch(s.p, s.actions, { ...fast(s.fw), syncIn: 'worker' }),
     (e) => e instanceof StackFileError && /target is required for action sync/.test(e.message));
   assert.deepEqual(s.fw.watched, []);
+});
+
+test('a rule path that is a symlink to a directory is followed, with the real watcher', async () => {
+  const s = setup([{ action: 'sync', path: './linked', target: '/app' }]);
+  mkdirSync(join(s.dir, 'shared'));
+  symlinkSync(join(s.dir, 'shared'), join(s.src, 'linked'));
+  const sess = await startWatch(s.p, s.actions, { quietMs: 5, compile: { dockerignore: () => [] }, stackFiles: [], syncIn: 'inline' });
+  try {
+    writeFileSync(join(s.dir, 'shared/x.js'), 'through the link');
+    const target = join(s.containers[0]!.rootDir, 'app/x.js');
+    const deadline = Date.now() + 5000;
+    while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(readFileSync(target, 'utf8'), 'through the link');
+    assert.ok(s.lines.includes(`web: watching ${join(s.dir, 'shared')}`), s.lines.join('\n'));
+  } finally { await sess.close(); }
 });
