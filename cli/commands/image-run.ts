@@ -118,9 +118,10 @@ export async function runImages(opts: { format: string; quiet?: boolean }): Prom
   for (const i of list) {
     for (const r of i.refs) {
       const f = familiar(r);
-      const at = f.lastIndexOf(':');
-      const slash = f.lastIndexOf('/');
-      const [repo, tag] = at > slash ? [f.slice(0, at), f.slice(at + 1)] : [f, '<none>'];
+      const named = f.split('@')[0]!; // a pull by digest has no tag: `repo@sha256:…`
+      const at = named.lastIndexOf(':');
+      const slash = named.lastIndexOf('/');
+      const [repo, tag] = at > slash ? [named.slice(0, at), named.slice(at + 1)] : [named, '<none>'];
       rows.push([repo, tag, i.id.slice(7, 19), humanAgo(i.created), humanSize(i.size)]);
     }
   }

@@ -12,7 +12,7 @@ export interface TestRegistry {
   pid: number;
   stop(): Promise<void>;
   /** Pushes `layoutDir:tag` (an OCI layout) as `name:tag2`; `all` pushes a whole index. */
-  push(layoutDir: string, tag: string, name: string, opts?: { all?: boolean }): void;
+  push(layoutDir: string, tag: string, name: string, opts?: { all?: boolean; format?: 'oci' | 'v2s2' }): void;
 }
 
 async function freePort(): Promise<number> {
@@ -75,6 +75,7 @@ export async function startRegistry(dir: string, opts: { user?: string; password
       push(layoutDir, tag, name, o = {}) {
         const args = ['copy', '-q', '--dest-tls-verify=false'];
         if (o.all) args.push('--all');
+        if (o.format) args.push('--format', o.format);
         if (opts.user) args.push('--dest-creds', `${opts.user}:${opts.password}`);
         execFileSync('skopeo', [...args, `oci:${layoutDir}:${tag}`, `docker://${host}/${name}`], { stdio: 'pipe' });
       },

@@ -2,6 +2,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,12 @@ let env: TestEnv;
 let reg: TestRegistry;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliIn(env.dir, ...args);
+}
+
+async function cliIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(bin, args, { env: { ...env.env, HOME: env.dir }, cwd: env.dir });
+    const r = await run(bin, args, { env: { ...env.env, HOME: env.dir }, cwd });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -62,6 +67,21 @@ describe('image commands', () => {
     assert.match(r.stderr, /team\/bb:v1: pulled [a-f0-9]{12}/);
     const js = JSON.parse((await cli('images', '--format', 'json')).stdout) as { refs: string[] }[];
     assert.ok(js.some((i) => i.refs.includes(`${reg.host}/team/bb:v1`)));
+  });
+
+  test('in a project dir, pull takes the images of the services (all, or the named ones)', async () => {
+    const proj = join(env.dir, 'proj');
+    mkdirSync(proj);
+    writeFileSync(join(proj, 'compose.yaml'), `services:\n  web:\n    image: ${reg.host}/team/bb:v1\n  app:\n    build: .\n  other:\n    image: ${reg.host}/team/bb:missing\n`);
+    const one = await cliIn(proj, 'pull', 'web');
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stderr, /team\/bb:v1: pulled/);
+    const all = await cliIn(proj, 'pull');
+    assert.notEqual(all.code, 0, 'the missing image of "other" fails the pull');
+    assert.match(all.stderr, /team\/bb:missing/);
+    const ignoring = await cliIn(proj, 'pull', '--ignore-pull-failures');
+    assert.equal(ignoring.code, 0, ignoring.stderr);
+    assert.match(ignoring.stderr, /team\/bb:missing.*\(ignored\)/);
   });
 
   test('load reads an archive and a missing image gives a clear error and exit code', async () => {

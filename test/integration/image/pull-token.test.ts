@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { testEnv, leftovers, type TestEnv } from '../../helpers/env.ts';
 import { craftTar } from '../../helpers/tar-craft.ts';
 import { sha256 } from '../../../executor/image/digest.ts';
@@ -18,6 +18,7 @@ let port = 0;
 const seen: { url: string; auth: string | undefined; host: string | undefined }[] = [];
 const blobs = new Map<string, Buffer>();
 let manifest: Buffer;
+let zstdManifest: Buffer;
 let corruptLayer = false;
 
 function handle(req: IncomingMessage, res: ServerResponse) {
@@ -41,8 +42,9 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:team/app:pull"` }).end();
     return;
   }
-  if (url.pathname === '/v2/team/app/manifests/v1') {
-    res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha256(manifest) }).end(manifest);
+  if (url.pathname === '/v2/team/app/manifests/v1' || url.pathname === '/v2/team/app/manifests/zstd') {
+    const body = url.pathname.endsWith('/zstd') ? zstdManifest : manifest;
+    res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha256(body) }).end(body);
     return;
   }
   const m = /^\/v2\/team\/app\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url.pathname);
@@ -67,6 +69,15 @@ before(async () => {
     schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: cfg.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+  }));
+  const zLayer = zstdCompressSync(craftTar([{ path: 'z', data: 'zstd layer' }]));
+  const zCfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(craftTar([{ path: 'z', data: 'zstd layer' }]))] } }));
+  blobs.set(sha256(zLayer), zLayer);
+  blobs.set(sha256(zCfg), zCfg);
+  zstdManifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(zCfg), size: zCfg.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha256(zLayer), size: zLayer.length }],
   }));
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -94,6 +105,11 @@ describe('pull with a bearer token', () => {
     assert.equal(storage.length, 2, 'config and layer followed the redirect');
     for (const s of storage) assert.equal(s.auth, undefined, 'no registry credentials sent to another host');
     for (const s of seen.filter((x) => x.url.startsWith('/v2/') && x.auth)) assert.equal(s.auth, 'Bearer tok-repository:team/app:pull');
+  });
+
+  test('zstd-compressed layers pull and unpack', async () => {
+    const img = await fresh().pull(`127.0.0.1:${port}/team/app:zstd`, { dockerConfig: creds() });
+    assert.equal(readFileSync(join(img.layerDirs[0]!, 'z'), 'utf8'), 'zstd layer');
   });
 
   test('a token service refusing the credentials is REGISTRY_AUTH', async () => {

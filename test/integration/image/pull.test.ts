@@ -73,6 +73,19 @@ describe('pull', () => {
     await assert.rejects(fresh().pull(`${reg.host}/team/bb@${wrong}`, { dockerConfig: '{}' }), ImageError);
   });
 
+  test('a Docker v2 schema 2 manifest (as docker push writes it) pulls like an OCI one', async () => {
+    reg.push(layout, 'v1', 'team/docker:v1', { format: 'v2s2' });
+    const raw = await fetch(`http://${reg.host}/v2/team/docker/manifests/v1`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(raw.headers.get('content-type'), 'application/vnd.docker.distribution.manifest.v2+json');
+    await raw.arrayBuffer();
+    const store = fresh();
+    const img = await store.pull(`${reg.host}/team/docker:v1`, { dockerConfig: '{}' });
+    assert.equal(img.layerDirs.length, 2);
+    assert.ok(img.config.Env?.includes('FROM_UMOCI=1'));
+    const m = JSON.parse(store.blobs.read(img.digest).toString()) as { mediaType: string };
+    assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  });
+
   test('an unknown repository or tag is IMAGE_NOT_FOUND naming the image', async () => {
     await assert.rejects(fresh().pull(`${reg.host}/team/bb:nope`, { dockerConfig: '{}' }),
       (e) => e instanceof ImageError && e.code === 'IMAGE_NOT_FOUND' && e.message.includes('team/bb:nope'));
