@@ -11,7 +11,7 @@ import { runDir } from '../state/paths.ts';
 import { isAlive, realProc } from '../state/proc.ts';
 import { oomFileOf } from './cgroup-adapter.ts';
 import type { OciSpec } from './oci.ts';
-import { files, kill, launch, readExit, startGated, waitExit, type ExitStatus } from './runtime.ts';
+import { files, kill, launch, readExit, startGated, waitExit, waiterGone, type ExitStatus } from './runtime.ts';
 
 const PROJECT = 'runtime';
 
@@ -121,6 +121,7 @@ export async function remove(id: string, force: boolean): Promise<void> {
     kill(s.pid, 'SIGKILL');
     await waitExit(dirOf(id));
   }
+  await waiterGone(dirOf(id));
   const driver = detectCgroupDriver();
   await driver.remove(driver.handle(PROJECT, id));
   rmSync(dirOf(id), { recursive: true, force: true });

@@ -192,6 +192,28 @@ export async function waitExit(containerDir: string, signal?: AbortSignal): Prom
   });
 }
 
+/**
+ * Resolves once the container's waiter process is gone (it exits right after writing exit.json
+ * and reporting). Cleanup that must leave no process behind waits for this after waitExit.
+ */
+export async function waiterGone(containerDir: string, timeoutMs = 2000): Promise<boolean> {
+  let pid: number;
+  try { pid = Number(readFileSync(files.waiterPid(containerDir), 'utf8').trim()); } catch { return true; }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      // a different program under a reused PID is not our waiter
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(containerDir)) state = undefined;
+    } catch { state = undefined; }
+    if (state === undefined || state === 'Z') return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Sends a signal to the container's PID 1. False when it is already gone. */
 export function kill(pid: number, signal: string | number): boolean {
   return killProcess(pid, signal);

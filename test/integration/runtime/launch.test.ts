@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit, execIn, kill, readExit } from '../../../executor/runtime/runtime.ts';
+import { buildSpec, launch, waitExit, execIn, kill, readExit, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { DEFAULT_CAPABILITIES } from '../../../executor/security/capabilities.ts';
 import { capMask } from '../../../executor/runtime/compact.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
@@ -19,7 +19,8 @@ process.env.TSCOMPOSE_RUN = env.run;
 const made: TestContainer[] = [];
 
 before(() => mkdirSync(env.root, { recursive: true }));
-after(() => {
+after(async () => {
+  for (const c of made) await waiterGone(c.dir);
   for (const c of made) c.dispose();
   const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
   env.cleanup();

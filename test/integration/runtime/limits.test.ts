@@ -12,7 +12,7 @@ import { openImageStore, type ImageInfo } from '../../../executor/image/store.ts
 import { mountRootfs, removeRootfs } from '../../../executor/rootfs/rootfs.ts';
 import { detectCgroupDriver, resourcesOf, type CgroupHandle } from '../../../executor/cgroup/driver.ts';
 import { oomFileOf } from '../../../executor/runtime/cgroup-adapter.ts';
-import { buildSpec, launch, waitExit, kill, execIn } from '../../../executor/runtime/runtime.ts';
+import { buildSpec, launch, waitExit, kill, execIn, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
 import { securityOf } from '../../../executor/security/security.ts';
 import { paths } from '../../../executor/state/paths.ts';
@@ -43,7 +43,7 @@ async function start(s: Partial<Service>) {
   const dir = paths.container(id);
   const { merged } = await mountRootfs({ containerDir: dir, layerDirs: image.layerDirs, initFiles: { '/etc/hostname': 'lim\n' } });
   const h: CgroupHandle = driver.create(env.project, id, resourcesOf(service, 'lim'));
-  cleanups.push(async () => { await driver.killAll(h); await driver.remove(h); await removeRootfs(dir); });
+  cleanups.push(async () => { await driver.killAll(h); await waiterGone(dir); await driver.remove(h); await removeRootfs(dir); });
   const spec = buildSpec({
     id, name: 'lim-1', service, image: image.config, rootfs: merged,
     etc: { passwd: readContainerEtc(merged, 'passwd'), group: readContainerEtc(merged, 'group') },

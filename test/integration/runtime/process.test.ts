@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit, readExit, type LaunchOptions } from '../../../executor/runtime/runtime.ts';
+import { buildSpec, launch, waitExit, readExit, type LaunchOptions, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { hostHardLimits, initBinary, statDevices } from '../../../executor/runtime/host.ts';
 import { ContainerError } from '../../../schema/errors.ts';
 import type { Service } from '../../../schema/model.ts';
@@ -18,7 +18,8 @@ process.env.TSCOMPOSE_RUN = env.run;
 const made: TestContainer[] = [];
 
 before(() => mkdirSync(env.root, { recursive: true }));
-after(() => {
+after(async () => {
+  for (const c of made) await waiterGone(c.dir);
   for (const c of made) c.dispose();
   const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
   env.cleanup();

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit } from '../../../executor/runtime/runtime.ts';
+import { buildSpec, launch, waitExit, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { prepareVolumes } from '../../../executor/volume/prepare.ts';
 import { inspectVolume, listVolumes, removeVolume } from '../../../executor/volume/volume.ts';
 import { paths } from '../../../executor/state/paths.ts';
@@ -19,7 +19,8 @@ const made: TestContainer[] = [];
 const project = { name: env.project, volumes: { data: { name: `${env.project}_data` }, other: { name: `${env.project}_other` } } };
 
 before(() => mkdirSync(env.root, { recursive: true }));
-after(() => {
+after(async () => {
+  for (const c of made) await waiterGone(c.dir);
   for (const c of made) c.dispose();
   const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
   env.cleanup();
@@ -35,6 +36,7 @@ async function run(script: string, volumes: ServiceVolume[], imageVolumes: strin
   await launch({ id: c.id, name: 'vol-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   const exit = await waitExit(c.dir);
   const out = readFileSync(join(c.dir, 'log'), 'utf8').split('\n').filter((l) => l.includes(' stdout ')).map((l) => l.split(' ').slice(3).join(' '));
+  await waiterGone(c.dir);
   c.dispose();
   return { exit, out, prepared };
 }
