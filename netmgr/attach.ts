@@ -49,11 +49,12 @@ export async function attach(links: LinkOps, netnsPath: string, c: AttachContain
   const planned = await withHostLock(async () => ordered.map((n, i) => reserve(netnsPath, c, n, i)));
   const fresh = planned.filter((p) => !linkExists(p.spec.veth));
   const gw = planned.find((p) => !p.state.internal);
-  try {
+  // Links already there (a restarted container, a repeated call): their namespace side is configured.
+  if (fresh.length > 0) try {
     await links.addVeths(netnsPath, fresh.map((p) => p.spec));
     await links.configure(netnsPath, fresh.map((p) => p.spec), gw && fresh.includes(gw) ? { ifname: gw.spec.ifname, gateway: gw.state.gateway } : undefined);
   } catch (e) {
-    throw new NetError('NET_COMMAND', `Cannot configure the network of container "${c.name}"`, { cause: e, hint: e instanceof Error ? e.message : undefined });
+    throw new NetError('NET_COMMAND', `Cannot configure the network of container "${c.name}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return planned.map((p) => ({
     network: p.state.name, ifname: p.spec.ifname, veth: p.spec.veth, address: p.spec.address,

@@ -28,6 +28,7 @@ let seqNo = Math.floor(Date.now() / 1000) & 0xffff;
 
 /** Sends the messages in one datagram and collects one reply per message (acks, or link info). */
 function transact(fd: number, what: string[], msgs: ((seq: number) => Buffer)[]): Reply[] {
+  if (msgs.length === 0) return [];
   const seqs = msgs.map(() => ++seqNo);
   nlSend(fd, Buffer.concat(msgs.map((m, i) => m(seqs[i]!))));
   const got = new Map<number, Reply>();

@@ -23,7 +23,8 @@ export type { Attachment, AttachContainer, AttachNet } from './attach.ts';
 export { hostsFile, hostnameFile } from './hosts.ts';
 export { resolvConf } from './resolv.ts';
 export { parseNetworkMode, joinPath } from './modes.ts';
-export { startDns } from './dns.ts';
+export { startDns, type DnsServer, type DnsOptions } from './dns.ts';
+export { NameRegistry } from './registry.ts';
 export { formatBinding } from './ports.ts';
 
 let fx: networks.Effects = { ops: realNetOps, sysctl: realSysctl };

@@ -110,7 +110,10 @@ export function removeNetwork(fx: Effects, name: string, o: RemoveOptions = {}):
   return withHostLock(async () => {
     const st = readNetwork(name);
     if (!st) return;
+    // Without `project` the caller is the one project that used it (docs/contracts.md removeNetwork(name)):
+    // live endpoints of other containers still keep the network.
     if (o.project) st.projects = st.projects.filter((p) => p !== o.project);
+    else if (!o.cli) st.projects = [];
     st.endpoints = liveEndpoints(st);
     const users = Object.values(st.endpoints);
     if (st.projects.length > 0 || (st.createdByCli && !o.cli) || users.length > 0) {
