@@ -319,3 +319,23 @@ test('a rule path that is a symlink to a directory is followed, with the real wa
     assert.ok(s.lines.includes(`web: watching ${join(s.dir, 'shared')}`), s.lines.join('\n'));
   } finally { await sess.close(); }
 });
+
+test('atomic saves (temp file renamed over the original) never show the file as deleted in the container', async () => {
+  const s = setup([{ action: 'sync', path: './src', target: '/app' }]);
+  writeFileSync(join(s.src, 'src/app.js'), 'v0');
+  const sess = await startWatch(s.p, s.actions, { quietMs: 5, compile: { dockerignore: () => [] }, stackFiles: [], syncIn: 'inline' });
+  try {
+    for (let i = 1; i <= 10; i++) {
+      // JetBrains' safe-write: a temp beside the file, then a rename over it.
+      writeFileSync(join(s.src, 'src/app.js___jb_tmp___'), `v${i}`);
+      renameSync(join(s.src, 'src/app.js___jb_tmp___'), join(s.src, 'src/app.js'));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const target = join(s.containers[0]!.rootDir, 'app/app.js');
+    const deadline = Date.now() + 5000;
+    while ((existsSync(target) ? readFileSync(target, 'utf8') : '') !== 'v10' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sess.idle();
+    assert.equal(readFileSync(target, 'utf8'), 'v10');
+    assert.deepEqual(s.lines.filter((l) => l.includes('deleted') || l.includes('jb_tmp')), []);
+  } finally { await sess.close(); }
+});
