@@ -293,8 +293,13 @@ export class LayerWriter {
       // Sync writes on purpose: the parser calls us synchronously per chunk and page-cache writes
       // are microseconds; an async write per chunk would need buffering and back-pressure for no gain.
       e.on('data', (chunk: Buffer) => {
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        try {
+          let off = 0;
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch (err) {
+          close(); // ENOSPC and friends: the error travels up through parser.write; the fd must not leak
+          throw err;
+        }
       });
       e.on('end', () => {
         try {
@@ -326,6 +331,8 @@ export class LayerWriter {
     const parent = this.ensureDir(parentRel, e.path);
     if (name === OPAQUE) {
       lsetxattr(parent, 'trusted.overlay.opaque', 'y');
+    } else if (name.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
+      // Other `.wh..wh.` names are aufs bookkeeping (`.wh..wh.plnk`), not whiteouts: skipped, as docker does.
     } else {
       const hidden = name.slice(WHITEOUT_PREFIX.length);
       if (!hidden || hidden === '.' || hidden === '..' || hidden.includes('/')) throw new LayerError('bad whiteout name', e.path);

@@ -104,8 +104,11 @@ describe('layer unpacking', () => {
       { path: 'var/cache/' },
       { path: 'var/cache/.wh..wh..opq', data: '' },
       { path: 'var/cache/new', data: 'n' },
+      { path: '.wh..wh.plnk/', type: 'Directory' },
+      { path: '.wh..wh.aufs', data: '' },
     ]);
     assert.equal(error, undefined);
+    assert.deepEqual(readdirSync(dest).sort(), ['etc', 'var'], 'aufs bookkeeping entries are skipped');
     const wh = lstatSync(join(dest, 'etc/motd'));
     assert.ok(wh.isCharacterDevice());
     assert.equal(wh.rdev, 0);
