@@ -75,6 +75,9 @@ const defaultService: Rule = (v, c, _key, path) => {
     env[k] = val === null ? (c.lookup(k) ?? null) : val;
   }
   s.environment = env;
+  // docker compose discards env_file once it is resolved into environment (WithDiscardEnvFile):
+  // config does not print it and nothing downstream needs it.
+  delete s.env_file;
   s.labels ??= {};
   s.depends_on ??= {};
   return s;
