@@ -117,7 +117,8 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   const baseLookup = lookupIn(env0.vars);
   const earlyName = opts.projectName || baseLookup('COMPOSE_PROJECT_NAME') || fileName(found.files, readText, baseLookup) || normalizeProjectName(basename(projectDir));
   // ${COMPOSE_PROJECT_NAME} is the project's name even when nobody set the variable.
-  const lookup: Lookup = (k) => baseLookup(k) ?? (k === 'COMPOSE_PROJECT_NAME' ? earlyName : undefined);
+  // ${PWD} is the working directory even when the shell did not export it (docker compose sets it).
+  const lookup: Lookup = (k) => baseLookup(k) ?? (k === 'COMPOSE_PROJECT_NAME' ? earlyName : k === 'PWD' ? cwd : undefined);
   const home = shell.HOME ?? '/root';
 
   // 3. Per file stages.

@@ -177,3 +177,13 @@ test('name: in the file is normalized, and ${COMPOSE_PROJECT_NAME} is the projec
     s.cleanup();
   }
 });
+
+test('${PWD} is the working directory when the shell does not set it', () => {
+  const s = stack({ 'compose.yaml': 'services:\n  a: {image: x, working_dir: "${PWD}"}\n' });
+  try {
+    assert.equal(s.load().services.a!.working_dir, s.dir);
+    assert.equal(s.load({ env: { PWD: '/elsewhere' } }).services.a!.working_dir, '/elsewhere');
+  } finally {
+    s.cleanup();
+  }
+});
