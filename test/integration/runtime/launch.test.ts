@@ -285,3 +285,49 @@ test('exec with the container dir takes the container\'s env, user, working dir,
     await waitExit(c.dir);
   }
 });
+
+test('without a prepared netns the container gets its own with only lo; with one it joins it by path', async () => {
+  const alone = await run('ls /sys/class/net | tr "\\n" " "');
+  assert.equal(alone.out[0]?.trim(), 'lo');
+  // a namespace prepared ahead of time, as netmgr does: bind-mounted to a file of ours
+  const { spawn, execFileSync } = await import('node:child_process');
+  const holder = spawn('unshare', ['--net', 'sleep', '30'], { stdio: 'ignore' });
+  const nsFile = join(env.run, 'netns-test');
+  mkdirSync(env.run, { recursive: true });
+  writeFileSync(nsFile, '');
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const holderNet = `/proc/${holder.pid}/ns/net`;
+    execFileSync('mount', ['--bind', holderNet, nsFile]);
+    const { statSync } = await import('node:fs');
+    const inode = statSync(nsFile).ino;
+    const c = makeContainer(env);
+    made.push(c);
+    const spec = buildSpec({ id: c.id, name: 'net-1', service: service({ command: ['sh', '-c', 'readlink /proc/self/ns/net'] }), image: {}, rootfs: c.rootfs });
+    await launch({ id: c.id, name: 'net-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs, netnsPath: nsFile });
+    await waitExit(c.dir);
+    assert.match(readFileSync(join(c.dir, 'log'), 'utf8'), new RegExp(`stdout F net:\\[${inode}\\]`));
+  } finally {
+    try { execFileSync('umount', [nsFile]); } catch { /* not mounted */ }
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+  }
+});
+
+test('pid: service:x joins the other container\'s PID namespace (namespacePaths)', async () => {
+  const a = makeContainer(env);
+  made.push(a);
+  const specA = buildSpec({ id: a.id, name: 'pida-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: a.rootfs });
+  const la = await launch({ id: a.id, name: 'pida-1', spec: specA, containerDir: a.dir, cgroupProcs: a.cgroupProcs });
+  try {
+    const b = makeContainer(env);
+    made.push(b);
+    const specB = buildSpec({ id: b.id, name: 'pidb-1', service: service({ command: ['sh', '-c', 'ps -o pid,comm | grep sleep'], pid: 'service:a' }), image: {}, rootfs: b.rootfs, namespacePaths: { pid: `/proc/${la.pid}/ns/pid` } });
+    await launch({ id: b.id, name: 'pidb-1', spec: specB, containerDir: b.dir, cgroupProcs: b.cgroupProcs });
+    await waitExit(b.dir);
+    assert.match(readFileSync(join(b.dir, 'log'), 'utf8'), /stdout F\s+1 sleep/, 'sees the other container\'s PID 1');
+  } finally {
+    kill(la.pid, 'SIGKILL');
+    await waitExit(a.dir);
+  }
+});
