@@ -29,11 +29,30 @@ export function humanAgo(iso: string | undefined, now = Date.now()): string {
   return 'N/A';
 }
 
-/** Progress for pulls: a status line on a TTY, a line per finished layer otherwise, JSON lines on --progress json. */
+/**
+ * Progress for pulls: on a TTY one line per layer with a bar, redrawn at most every 100 ms; without
+ * a TTY a line per finished layer (CI logs stay readable); JSON lines with --progress json.
+ */
 function pullReporter(g: GlobalOptions, quiet: boolean) {
   const mode = quiet || g.progress === 'quiet' ? 'quiet' : g.progress === 'json' ? 'json' : (g.progress === 'tty' || (g.progress === 'auto' && process.stderr.isTTY)) ? 'tty' : 'plain';
   const layers = new Map<string, PullProgress>();
+  let drawn = 0;
   let last = 0;
+  const draw = (force = false) => {
+    if (!force && Date.now() - last < 100) return;
+    last = Date.now();
+    const lines = [...layers.values()].map((l) => {
+      const width = 24;
+      const frac = l.total ? Math.min(1, l.done / l.total) : 1;
+      const bar = '='.repeat(Math.round(frac * width)).padEnd(width, ' ');
+      const state = l.status === 'downloading' ? 'Downloading' : l.status === 'downloaded' ? 'Extracting' : l.status === 'exists' ? 'Already exists' : 'Pull complete';
+      return `${familiar(l.ref)} ${l.layer.slice(7, 19)}: ${state.padEnd(14)} [${bar}] ${humanSize(l.done)}/${humanSize(l.total)}`;
+    });
+    let text = drawn ? `\x1b[${drawn}A` : '';
+    for (const line of lines) text += `\r\x1b[K${line}\n`;
+    process.stderr.write(text);
+    drawn = lines.length;
+  };
   return {
     onProgress(p: PullProgress) {
       layers.set(`${p.ref} ${p.layer}`, p);
@@ -41,17 +60,10 @@ function pullReporter(g: GlobalOptions, quiet: boolean) {
       if (mode === 'plain' && (p.status === 'downloaded' || p.status === 'exists')) {
         err(`${familiar(p.ref)}: layer ${p.layer.slice(7, 19)} ${p.status === 'exists' ? 'already present' : `downloaded (${humanSize(p.total)})`}`);
       }
-      if (mode === 'tty' && Date.now() - last > 100) {
-        last = Date.now();
-        const all = [...layers.values()];
-        const done = all.reduce((n, l) => n + l.done, 0);
-        const total = all.reduce((n, l) => n + l.total, 0);
-        const ready = all.filter((l) => l.status === 'unpacked').length;
-        process.stderr.write(`\r\x1b[K${familiar(p.ref)}: ${ready}/${all.length} layers, ${humanSize(done)}/${humanSize(total)}`);
-      }
+      if (mode === 'tty') draw(p.status !== 'downloading');
     },
     finished(ref: string, id: string) {
-      if (mode === 'tty') process.stderr.write('\r\x1b[K');
+      if (mode === 'tty') draw(true);
       if (mode === 'json') out(JSON.stringify({ event: 'pulled', ref, id }));
       else if (mode !== 'quiet') err(`${familiar(ref)}: pulled ${id.slice(7, 19)}`);
     },
