@@ -126,7 +126,7 @@ export const ServiceSpec = Def('Service', Obj({
   labels: ListOrDict, links: StrList, logging: Logging, mac_address: Str, mem_limit: Size,
   mem_reservation: Size, mem_swappiness: Int, memswap_limit: Size, network_mode: Str, models: Type.Unknown(),
   networks: Type.Union([StrList, Map_(ServiceNetwork)]), oom_kill_disable: Bool, oom_score_adj: Int, pid: Type.Union([Str, Null]),
-  pids_limit: Int, platform: Str, ports: Type.Array(Port), post_start: Type.Array(AnyObj), pre_stop: Type.Array(AnyObj),
+  pids_limit: Int, platform: Str, ports: Type.Array(Port), pre_start: Type.Array(AnyObj), post_start: Type.Array(AnyObj), pre_stop: Type.Array(AnyObj),
   privileged: Bool, profiles: StrList, provider: AnyObj, pull_policy: Str, pull_refresh_after: Str, read_only: Bool,
   restart: Str, runtime: Str, scale: Int, secrets: Type.Array(FileRef), security_opt: StrList, shm_size: Size,
   stdin_open: Bool, stop_grace_period: Duration, stop_signal: Str, storage_opt: AnyObj, sysctls: ListOrDict,
