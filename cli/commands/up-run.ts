@@ -3,7 +3,7 @@
 // inherited pipe until the plan — and with --wait, the wait — is done), and `supervise` (adopts
 // what is running). Exit codes and Ctrl-C follow PAIN-POINTS.md #4 and #7.
 import { spawn } from 'node:child_process';
-import { createWriteStream, openSync, mkdirSync } from 'node:fs';
+import { createWriteStream, openSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -13,7 +13,7 @@ import { renderError } from '../render-error.ts';
 import { globalsOf } from '../global-options.ts';
 import { loadProjectFor } from '../load-project.ts';
 import { createProgress, progressMode, type Progress } from '../progress.ts';
-import { paths } from '../../executor/state/paths.ts';
+import { paths, runDir } from '../../executor/state/paths.ts';
 import { acquireLock, type ProjectLock } from '../../executor/state/lock.ts';
 import { observe } from '../../executor/state/observe.ts';
 import { isAlive } from '../../executor/state/proc.ts';
@@ -33,58 +33,81 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   if (opts.build) throw new UsageError('--build is not supported yet', 'build the image elsewhere and `tscompose image load` it');
   const waitMs = parseDurationFlag(opts.waitTimeout, '--wait-timeout');
   const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
-  const project = await loadProjectFor(g);
-  if (opts.exitCodeFrom && !project.services[opts.exitCodeFrom]) throw new UsageError(`No such service: "${opts.exitCodeFrom}"`);
-  if (detach) return spawnDetached(cmd, opts, project, waitMs);
+  // The client of `up -d` does not load the stack file: the supervisor does (once), and reports.
+  if (detach) return spawnDetached(cmd);
 
   const fd = opts.supervisorFd ? Number(opts.supervisorFd) : undefined;
   const report = fd !== undefined ? pipeReporter(fd) : undefined;
   const progress: Progress = report ? { event: (e) => report.send({ event: e }), note: (l) => report.send({ note: l }), done() {} } : createProgress(progressMode(g.progress));
-  const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
-
-  const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
-  const { plan, renderPlan } = await import('../../planner/plan.ts');
-  const { openSession } = await import('../../executor/supervisor/session.ts');
-
-  // A running supervisor hands over: it exits, its containers keep running, we adopt them.
-  if (!opts.dryRun && await supervisorAlive(project.name)) {
-    await controlRequest(project.name, 'detach', {}, 5000).catch(() => undefined);
-    await waitSupervisorGone(project.name);
-  }
-  const lock = await acquireLock(project.name, { command: 'up', timeoutMs: 120_000, onWait: (h) => progress.note(`Waiting for ${h ? `pid ${h.pid} (${h.command})` : 'another command'} to release project "${project.name}"`) });
-  let s: Session;
+  const enginePreload = import('../../executor/supervisor/engine.ts'); // overlaps with loading the stack file
+  enginePreload.catch(() => undefined);
+  let project: Project;
   try {
-    s = await openSession(project.name);
+    project = await loadProjectFor(g);
+    if (opts.exitCodeFrom && !project.services[opts.exitCodeFrom]) throw new UsageError(`No such service: "${opts.exitCodeFrom}"`);
   } catch (e) {
-    lock.release();
-    throw e;
+    if (!report) throw e;
+    report.send({ done: true, ok: false, message: errorText(e), exitCode: e instanceof TscError ? e.exitCode : 1 });
+    report.close();
+    return 1;
   }
-  const observed = observe(s.journal.state, { proc: s.proc, readExit: (c) => s.engine.runtime.readExit(paths.container(c.id)) });
-  const scale: Record<string, number> = {};
-  for (const kv of opts.scale ?? []) {
-    const [k, v] = kv.split('=');
-    if (!k || v === undefined || !/^\d+$/.test(v)) { lock.release(); throw new UsageError(`--scale: expected SERVICE=NUM, got "${kv}"`); }
-    scale[k] = Number(v);
-  }
-  let planned;
+  if (report) moveLogIntoProject(project.name);
   try {
-    planned = plan(project, observed, {
-      services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),
-      ...(opts.noRecreate ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
-      ...(opts.start === false ? { noStart: true } : {}), ...(Object.keys(scale).length ? { scale } : {}),
+    return await planAndSupervise();
+  } catch (e) {
+    if (!report) throw e;
+    report.send({ done: true, ok: false, message: errorText(e), exitCode: e instanceof TscError ? e.exitCode : 1 });
+    report.close();
+    return 1;
+  }
+
+  async function planAndSupervise(): Promise<number> {
+    const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
+
+    const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
+    const { plan, renderPlan } = await import('../../planner/plan.ts');
+    const { openSession } = await import('../../executor/supervisor/session.ts');
+
+    // A running supervisor hands over: it exits, its containers keep running, we adopt them.
+    if (!opts.dryRun && await supervisorAlive(project.name)) {
+      await controlRequest(project.name, 'detach', {}, 5000).catch(() => undefined);
+      await waitSupervisorGone(project.name);
+    }
+    const lock = await acquireLock(project.name, { command: 'up', timeoutMs: 120_000, onWait: (h) => progress.note(`Waiting for ${h ? `pid ${h.pid} (${h.command})` : 'another command'} to release project "${project.name}"`) });
+    let s: Session;
+    try {
+      s = await openSession(project.name);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    const observed = observe(s.journal.state, { proc: s.proc, readExit: (c) => s.engine.runtime.readExit(paths.container(c.id)) });
+    const scale: Record<string, number> = {};
+    for (const kv of opts.scale ?? []) {
+      const [k, v] = kv.split('=');
+      if (!k || v === undefined || !/^\d+$/.test(v)) { lock.release(); throw new UsageError(`--scale: expected SERVICE=NUM, got "${kv}"`); }
+      scale[k] = Number(v);
+    }
+    let planned;
+    try {
+      planned = plan(project, observed, {
+        services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),
+        ...(opts.noRecreate ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
+        ...(opts.start === false ? { noStart: true } : {}), ...(Object.keys(scale).length ? { scale } : {}),
+      });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    if (opts.dryRun) {
+      lock.release();
+      process.stdout.write(renderPlan(planned) + '\n');
+      return 0;
+    }
+    return superviseProject(s, lock, progress, {
+      project, planned, opts, report, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(waitMs !== undefined ? { waitMs } : {}),
     });
-  } catch (e) {
-    lock.release();
-    throw e;
   }
-  if (opts.dryRun) {
-    lock.release();
-    process.stdout.write(renderPlan(planned) + '\n');
-    return 0;
-  }
-  return superviseProject(s, lock, progress, {
-    project, planned, opts, report, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(waitMs !== undefined ? { waitMs } : {}),
-  });
 }
 
 interface Reporter { send(o: unknown): void; close(): void }
@@ -224,7 +247,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
       ok = w.ok;
       message = w.message;
     }
-    o.report.send({ done: true, ok, message });
+    o.report.send({ done: true, ok, message, exitCode: failure instanceof TscError ? failure.exitCode : 1 });
     o.report.close();
     unsub();
     await host.ended;
@@ -320,40 +343,49 @@ async function waitReady(s: Session, sup: Supervisor, timeoutMs: number | undefi
   }
 }
 
+/** The detached supervisor's output file, named before the project is known, moved into the project dir once it is. */
+const LOG_ENV = 'TSCOMPOSE_SUPERVISOR_LOG';
+
+function moveLogIntoProject(project: string): void {
+  const tmp = process.env[LOG_ENV];
+  if (!tmp) return;
+  try {
+    mkdirSync(paths.project(project), { recursive: true, mode: 0o700 });
+    renameSync(tmp, join(paths.project(project), 'supervisor.log'));
+  } catch { /* keep writing where we are */ }
+}
+
 /** `up -d`: start the supervisor detached (new session), show its progress, return when it says the plan is done. */
-async function spawnDetached(cmd: Command, opts: UpOpts, project: Project, _waitMs: number | undefined): Promise<number> {
+async function spawnDetached(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const progress = createProgress(progressMode(g.progress));
   const argv = process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach');
-  const dir = paths.project(project.name);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const log = openSync(join(dir, 'supervisor.log'), 'a');
-  // Always -p: the supervisor must not derive another name (e.g. from a different cwd).
-  const hasP = argv.some((a) => a === '-p' || a === '--project-name' || a.startsWith('--project-name='));
-  const { cmd: node, args } = selfArgv([...(hasP ? [] : ['-p', project.name]), ...argv, '--supervisor-fd', '3']);
-  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: process.env, cwd: process.cwd() });
+  mkdirSync(runDir(), { recursive: true, mode: 0o755 });
+  const logFile = join(runDir(), `.supervisor-${process.pid}-${Date.now()}.log`);
+  const log = openSync(logFile, 'a', 0o600);
+  const { cmd: node, args } = selfArgv([...argv, '--supervisor-fd', '3']);
+  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: { ...process.env, [LOG_ENV]: logFile }, cwd: process.cwd() });
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
-  let result: { ok: boolean; message: string } | undefined;
+  let result: { ok: boolean; message: string; exitCode: number } | undefined;
   const rl = createInterface({ input: pipe });
   for await (const line of rl) {
-    let m: { event?: ProjectEvent; note?: string; done?: boolean; ok?: boolean; message?: string };
+    let m: { event?: ProjectEvent; note?: string; done?: boolean; ok?: boolean; message?: string; exitCode?: number };
     try { m = JSON.parse(line) as typeof m; } catch { continue; }
     if (m.event) progress.event(m.event);
     if (m.note) progress.note(m.note);
-    if (m.done) { result = { ok: m.ok === true, message: m.message ?? '' }; break; }
+    if (m.done) { result = { ok: m.ok === true, message: m.message ?? '', exitCode: m.exitCode ?? 1 }; break; }
   }
   rl.close();
   child.unref();
   progress.done();
   if (!result) {
-    process.stderr.write(`The supervisor of "${project.name}" ended before the plan was done; see ${join(dir, 'supervisor.log')}\n`);
+    process.stderr.write(`The supervisor ended before the plan was done; see its output in ${logFile} (or supervisor.log in the project's run dir)\n`);
     return 1;
   }
   if (!result.ok) {
     process.stderr.write(result.message + '\n');
-    return 1;
+    return result.exitCode;
   }
-  void opts;
   return 0;
 }
 

@@ -275,8 +275,9 @@ export async function stopContainer(ctx: Ctx, c: ContainerRecord, o: StopOptions
         return r;
       }
     }
+    // PID 1 dying takes its whole PID namespace with it, so no cgroup-wide kill here (and a
+    // container relaunched into a cgroup that got cgroup.kill fails to start: docs/contracts.md).
     ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
-    await ctx.engine.cgroups.killAll(c.cgroup);
     const e = await exited;
     ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id, detail: 'killed' });
     return e;
