@@ -11,7 +11,7 @@ import { runDir } from '../state/paths.ts';
 import { isAlive, realProc } from '../state/proc.ts';
 import { oomFileOf } from './cgroup-adapter.ts';
 import type { OciSpec } from './oci.ts';
-import { files, kill, launch, readExit, startGated, waitExit, waiterGone, type ExitStatus } from './runtime.ts';
+import { execIn, files, kill, launch, readExit, startGated, waitExit, waiterGone, type ExitStatus } from './runtime.ts';
 
 const PROJECT = 'runtime';
 
@@ -125,6 +125,18 @@ export async function remove(id: string, force: boolean): Promise<void> {
   const driver = detectCgroupDriver();
   await driver.remove(driver.handle(PROJECT, id));
   rmSync(dirOf(id), { recursive: true, force: true });
+}
+
+/** Runs a process in the running container (its env, user, cwd, caps from config.json); returns its exit code. */
+export async function exec(id: string, argv: string[], o: { tty?: boolean; env?: string[]; user?: string; cwd?: string } = {}): Promise<number> {
+  const s = state(id);
+  if (s.status !== 'running') throw new TscError('STATE', `Container "${id}" is ${s.status}`);
+  const driver = detectCgroupDriver();
+  const r = await execIn({
+    name: id, pid: s.pid, containerDir: dirOf(id), cgroupProcs: driver.procsFiles(driver.handle(PROJECT, id)), argv,
+    stdio: 'inherit', ...(o.tty ? { tty: true } : {}), ...(o.env ? { env: o.env } : {}), ...(o.user ? { user: o.user } : {}), ...(o.cwd ? { cwd: o.cwd } : {}),
+  });
+  return r.code;
 }
 
 /** create + start + wait + delete; returns the exit status and the log path (read before delete). */

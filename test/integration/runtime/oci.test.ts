@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { busyboxLower } from './fixture.ts';
-import { create, start, state, killContainer, remove, run } from '../../../executor/runtime/oci-runtime.ts';
+import { create, start, state, killContainer, remove, run, exec } from '../../../executor/runtime/oci-runtime.ts';
 import { waitExit } from '../../../executor/runtime/runtime.ts';
 
 const env = testEnv('oci');
@@ -51,11 +51,13 @@ test('create waits for start; state, kill and delete follow the OCI lifecycle', 
   setArgs(['sleep', '30']);
   const id = `${env.project}-l`;
   const st = await create({ bundle, id, gated: true });
+  t.after(() => remove(id, true).catch(() => {})); // on a failed assertion too: no cgroup or process left
   assert.equal(state(id).status, 'created');
   assert.match(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8'), /^\/work|tscompose-helper/, 'not yet exec\'d: still the helper');
   await start(id);
   assert.equal(state(id).status, 'running');
   assert.equal(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8').split('\0')[0], 'sleep');
+  assert.equal(await exec(id, ['sh', '-c', 'test $$ != 1 && exit 5']), 5, 'exec runs beside PID 1 and returns its code');
   await assert.rejects(remove(id, false), /is running/);
   killContainer(id, 'KILL');
   await waitExit(join(env.run, 'runtime', id));
@@ -72,6 +74,7 @@ test('delete --force kills a running container', async (t) => {
   setArgs(['sleep', '30']);
   const id = `${env.project}-f`;
   await create({ bundle, id, gated: false });
+  t.after(() => remove(id, true).catch(() => {}));
   assert.equal(state(id).status, 'running');
   await remove(id, true);
   assert.throws(() => state(id), /does not exist/);
