@@ -3,7 +3,6 @@
 // JSON ~10 ms. The store is injected (schema/ does no writes): the CLI keeps it under
 // ~/.cache/tscompose/parse, tests and library callers go without. Keyed by the sha256 of the
 // file text and the cache format version, so an edited file is simply a miss.
-import { createHash } from 'node:crypto';
 import { OriginMap } from './origins.ts';
 import { Tagged } from './yaml-tree.ts';
 import type { ParsedFile, Tree } from './yaml-tree.ts';
@@ -17,6 +16,8 @@ const VERSION = 2;
 const TAG = '\u0000tagged';
 
 export function cacheKey(text: string): string {
+  // node:crypto costs ~10 ms to load: only pay for it when a big file is actually cached.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(`tscompose-parse-v${VERSION}\n`).update(text).digest('hex');
 }
 

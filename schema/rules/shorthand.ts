@@ -1,6 +1,5 @@
 // Parsers for the short syntaxes that pack several fields into one string: ports
 // (`127.0.0.1:8000-8001:80-81/udp`), volumes (`./data:/data:ro,z`), devices (`/dev/a:/dev/b:rw`).
-import { isIP } from 'node:net';
 import { Bad } from './values.ts';
 
 export interface LongPort {
@@ -45,7 +44,7 @@ export function parsePort(spec: string): LongPort[] | Bad {
       published = rest.slice(mid + 1);
       hostIp = rest.slice(0, mid);
       if (hostIp.startsWith('[') && hostIp.endsWith(']')) hostIp = hostIp.slice(1, -1);
-      if (isIP(hostIp) === 0) return new Bad(`invalid port "${spec}": "${hostIp}" is not an IP address`);
+      if (!isIP(hostIp)) return new Bad(`invalid port "${spec}": "${hostIp}" is not an IP address`);
     } else {
       published = rest;
     }
@@ -83,6 +82,11 @@ export function splitVolume(spec: string): ShortVolume | Bad {
   if (parts.length === 2) return { source: parts[0]!, target: parts[1]!, mode: [] };
   if (parts.length === 3) return { source: parts[0]!, target: parts[1]!, mode: parts[2]!.split(',') };
   return new Bad(`invalid volume "${spec}": expected [source:]target[:mode]`);
+}
+
+/** node:net's isIP, loaded on first use (the module costs a few ms of every CLI start). */
+function isIP(s: string): boolean {
+  return process.getBuiltinModule('node:net').isIP(s) !== 0;
 }
 
 export function isPathLike(source: string): boolean {
