@@ -9,6 +9,7 @@ import { sha256, chainIds } from './digest.ts';
 import { isIndex, MT, type ImageConfigBlob, type Index, type Manifest } from './oci.ts';
 import { choosePlatform } from './platform.ts';
 import { MANIFEST_ACCEPT, readBody, RegistryClient, type RegistryOptions } from './registry.ts';
+import { downloadBlob } from './download.ts';
 
 export interface PullProgress {
   ref: string;
@@ -25,6 +26,8 @@ export interface PullOptions extends RegistryOptions {
   onProgress?: (p: PullProgress) => void;
   /** Parallel layer downloads (default 3, as docker). */
   concurrency?: number;
+  /** Pause before retrying an interrupted download (default 500 ms, growing per attempt). */
+  retryDelayMs?: number;
 }
 
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
@@ -92,10 +95,9 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
           await limit(async () => {
             let done = 0;
             progress({ layer: layer.digest, status: 'downloading', done, total: layer.size });
-            const res = await client.get(repo, `blobs/${layer.digest}`);
-            await store.blobs.putStream(res, layer.digest, (n) => {
-              done += n;
-              progress({ layer: layer.digest, status: 'downloading', done, total: layer.size });
+            await downloadBlob(store, client, repo, layer, {
+              onBytes: (n) => { done = n; progress({ layer: layer.digest, status: 'downloading', done, total: layer.size }); },
+              ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
             });
             progress({ layer: layer.digest, status: 'downloaded', done, total: layer.size });
           });

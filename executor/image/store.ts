@@ -230,8 +230,10 @@ class Store implements ImageStore {
         this.layers.remove(c);
         layers++;
       }
-      // Leftovers of crashed unpacks/downloads (by pid: never another live process's work).
+      // Leftovers of crashed unpacks/downloads (by pid: never another live process's work), and
+      // download partials only while no operation is in flight (they are resumed by the next pull).
       for (const n of readdirSync(this.layers.tmp)) {
+        if (leaseStart !== undefined && n.startsWith('partial-')) continue;
         const pid = Number(/-(\d+)-/.exec(n)?.[1]);
         if (pid && pid !== process.pid && isAlive(pid)) continue;
         if (pid === process.pid) continue;

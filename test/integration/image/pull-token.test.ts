@@ -38,6 +38,7 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(200, { 'content-length': b.length }).end(corruptLayer && d !== configDigest ? flipped(b) : b);
     return;
   }
+  if (url.pathname.startsWith('/v2/team/flaky/')) { flaky(url.pathname, req, res); return; }
   if (req.headers.authorization !== 'Bearer tok-repository:team/app:pull') {
     res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:team/app:pull"` }).end();
     return;
@@ -53,6 +54,34 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known' }] }));
+}
+
+const ranges: (string | undefined)[] = [];
+let cutFirst = true;
+/** An anonymous registry whose first layer download breaks off half way; it honours Range afterwards. */
+function flaky(path: string, req: IncomingMessage, res: ServerResponse) {
+  if (path === '/v2/team/flaky/manifests/v1') {
+    res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+    return;
+  }
+  const d = path.slice('/v2/team/flaky/blobs/'.length);
+  const b = blobs.get(d);
+  if (!b) { res.writeHead(404).end(); return; }
+  if (d === configDigest) { res.writeHead(200).end(b); return; }
+  ranges.push(req.headers.range);
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  if (m) {
+    const from = Number(m[1]);
+    res.writeHead(206, { 'content-length': b.length - from, 'content-range': `bytes ${from}-${b.length - 1}/${b.length}` }).end(b.subarray(from));
+    return;
+  }
+  if (cutFirst) {
+    cutFirst = false;
+    res.writeHead(200, { 'content-length': b.length });
+    res.write(b.subarray(0, b.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
+    return;
+  }
+  res.writeHead(200, { 'content-length': b.length }).end(b);
 }
 
 let configDigest = '';
@@ -110,6 +139,14 @@ describe('pull with a bearer token', () => {
   test('zstd-compressed layers pull and unpack', async () => {
     const img = await fresh().pull(`127.0.0.1:${port}/team/app:zstd`, { dockerConfig: creds() });
     assert.equal(readFileSync(join(img.layerDirs[0]!, 'z'), 'utf8'), 'zstd layer');
+  });
+
+  test('a download cut off half way is resumed with a Range request and verified', async () => {
+    const img = await fresh().pull(`127.0.0.1:${port}/team/flaky:v1`, { dockerConfig: '{}', retryDelayMs: 10 });
+    assert.equal(readFileSync(join(img.layerDirs[0]!, 'hello'), 'utf8'), 'from a token-protected registry');
+    assert.equal(ranges.length, 2, `requests: ${JSON.stringify(ranges)}`);
+    assert.equal(ranges[0], undefined);
+    assert.match(ranges[1] ?? '', /^bytes=[1-9]\d*-$/, 'the second request asks only for the rest');
   });
 
   test('a token service refusing the credentials is REGISTRY_AUTH', async () => {
