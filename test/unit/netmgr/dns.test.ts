@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { startDns } from '../../../netmgr/dns.ts';
 import { NameRegistry } from '../../../netmgr/registry.ts';
@@ -59,6 +60,21 @@ test('our names get A records, other names are relayed to the upstream, and regi
     const b = addrs(await query(port, 'web'))[0];
     assert.notEqual(a, b, 'replicas are rotated');
     assert.deepEqual(addrs(await query(port, 'example.org')), ['192.0.2.99'], 'other names go upstream');
+    // TCP (2-byte length prefix) answers the same.
+    const tcpReply = await new Promise<dnsPacket.Packet>((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1');
+      let buf = Buffer.alloc(0);
+      sock.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { sock.destroy(); resolve(dnsPacket.decode(buf.subarray(2))); }
+      });
+      sock.on('error', reject);
+      setTimeout(() => { sock.destroy(); reject(new Error('no TCP answer within 2 s')); }, 2000);
+      const q = dnsPacket.encode({ type: 'query', id: 9, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'p-web-1' }] });
+      const head = Buffer.alloc(2); head.writeUInt16BE(q.length);
+      sock.write(Buffer.concat([head, q]));
+    });
+    assert.deepEqual(addrs(tcpReply), ['10.0.0.2']);
     eps = [eps[0]!];
     registry.reload();
     assert.deepEqual(addrs(await query(port, 'web')), ['10.0.0.2']);
