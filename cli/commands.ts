@@ -27,6 +27,7 @@ import { register as portCmd } from './commands/port.ts';
 import { register as topCmd } from './commands/top.ts';
 import { register as waitCmd } from './commands/wait.ts';
 import { register as eventsCmd } from './commands/events.ts';
+import { register as statsCmd } from './commands/stats.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
@@ -55,4 +56,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   topCmd,
   waitCmd,
   eventsCmd,
+  statsCmd,
 ];
