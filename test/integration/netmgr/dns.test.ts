@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as net from '../../../netmgr/netmgr.ts';
 import { NameRegistry } from '../../../netmgr/registry.ts';
 import { netEnv, hostSnapshot, leaks, inNsAsync } from './helpers.ts';
@@ -20,7 +21,9 @@ test('the embedded DNS answers service names (all replicas), container names, ho
   const web1 = id(); const web2 = id(); const db = id(); const other = id();
   const name = `${env.project}_default`; const name2 = `${env.project}_other`;
   const registry = new NameRegistry();
-  const dns = await net.startDns(registry);
+  const lateIds: string[] = [];
+  // No upstream: names that are not ours must never leave the machine from a test (they get SERVFAIL).
+  const dns = await net.startDns(registry, { upstreams: [] });
   try {
     const st = await net.ensureNetwork(env.project, 'default', { name });
     const st2 = await net.ensureNetwork(env.project, 'other', { name: name2 });
@@ -52,13 +55,30 @@ test('the embedded DNS answers service names (all replicas), container names, ho
     }
     assert.equal(firsts.size, 2, 'replicas rotate');
 
+    // A container attached by another process (another `up`, `run`) is answered within 1 s (file watch).
+    const late = id();
+    lateIds.push(late);
+    const mod = new URL('../../../netmgr/netmgr.ts', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      const net = await import(${JSON.stringify(mod)});
+      await net.attach(net.createNetns('${late}'), { id: '${late}', name: '${env.project}-late-1', service: 'late', aliases: [], hostname: 'late' }, [{ network: { name: '${name}' }, cfg: null }]);
+    `], { env: env.env, encoding: 'utf8', timeout: 20000 });
+    assert.equal(child.status, 0, child.stderr);
+    ours.push(...Object.values(net.inspectNetwork(name)?.endpoints ?? {}).filter((e) => e.containerId === late).map((e) => e.veth));
+    const lateAddr = net.inspectNetwork(name)?.endpoints[late]?.address;
+    const t0 = Date.now();
+    let seen: string[] = [];
+    while (Date.now() - t0 < 1000 && seen.length === 0) seen = addresses((await q(nsDb, 'late')).out);
+    assert.deepEqual(seen, [lateAddr]);
+    await net.detach(late); net.removeNetns(late);
+
     // A container going away disappears from the answers at once.
     await net.detach(web2); net.removeNetns(web2);
     assert.deepEqual(addresses((await q(nsDb, 'web')).out), [e1!.address]);
   } finally {
     await dns.close();
     registry.close();
-    for (const c of [web1, web2, db, other]) { await net.detach(c); net.removeNetns(c); }
+    for (const c of [web1, web2, db, other, ...lateIds]) { await net.detach(c); net.removeNetns(c); }
     for (const n of [name, name2]) await net.removeNetwork(n, { project: env.project }).catch(() => undefined);
     const left = await leaks(env, before, ours);
     env.cleanup();
