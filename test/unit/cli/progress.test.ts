@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createProgress, lineOf, progressMode } from '../../../cli/progress.ts';
+
+function sink() {
+  const out: string[] = [];
+  return { out, stream: { write: (s: string) => { out.push(s); return true; }, isTTY: false } as unknown as NodeJS.WriteStream };
+}
+
+test('CI=true or no TTY gives plain progress; an explicit --progress wins', () => {
+  const saved = process.env.CI;
+  process.env.CI = 'true';
+  try {
+    assert.equal(progressMode('auto', { isTTY: true } as NodeJS.WriteStream), 'plain');
+    assert.equal(progressMode('json', { isTTY: true } as NodeJS.WriteStream), 'json');
+    delete process.env.CI;
+    assert.equal(progressMode(undefined, { isTTY: false } as NodeJS.WriteStream), 'plain');
+    assert.equal(progressMode(undefined, { isTTY: true } as NodeJS.WriteStream), 'tty');
+  } finally {
+    if (saved === undefined) delete process.env.CI; else process.env.CI = saved;
+  }
+});
+
+test('plain progress prints one line per event in compose\'s words and never repaints', () => {
+  const s = sink();
+  const p = createProgress('plain', s.stream);
+  p.event({ time: 't', type: 'container', action: 'created', name: 'p-web-1' });
+  p.event({ time: 't', type: 'network', action: 'network-create', name: 'p_default' });
+  p.event({ time: 't', type: 'container', action: 'exited', name: 'p-m-1', exitCode: 3 });
+  assert.deepEqual(s.out, [' Container p-web-1  Created\n', ' Network p_default  Creating\n', ' Container p-m-1  Exited (exit code 3)\n']);
+  assert.equal(s.out.join('').includes('\x1b'), false);
+});
+
+test('json progress is one JSON object a line; quiet prints nothing', () => {
+  const s = sink();
+  createProgress('json', s.stream).event({ time: 't', type: 'container', action: 'started', name: 'a' });
+  assert.deepEqual(JSON.parse(s.out[0]!), { time: 't', type: 'container', action: 'started', name: 'a' });
+  const q = sink();
+  createProgress('quiet', q.stream).event({ time: 't', type: 'container', action: 'started', name: 'a' });
+  assert.deepEqual(q.out, []);
+  assert.equal(lineOf({ time: 't', type: 'container', action: 'waiting', name: 'db', detail: 'waiting db healthy 0/1' }), ' Container db  Waiting (waiting db healthy 0/1)');
+});
