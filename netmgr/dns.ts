@@ -31,7 +31,12 @@ type Packet = dnsPacket.Packet;
 export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Promise<DnsServer> {
   const port = o.port ?? 53;
   const ttl = o.ttl ?? 0; // names follow containers as they are recreated: never let clients cache them
-  const hostUpstreams = o.upstreams ?? (() => { try { return nameservers(readFileSync('/etc/resolv.conf', 'utf8')); } catch { return []; } })();
+  // TSCOMPOSE_DNS_UPSTREAMS (comma-separated, empty = none) overrides the host's resolvers: test
+  // environments set it empty so no query for a foreign name ever leaves the machine.
+  const fromEnv = process.env.TSCOMPOSE_DNS_UPSTREAMS;
+  const hostUpstreams = o.upstreams
+    ?? (fromEnv !== undefined ? fromEnv.split(',').map((x) => x.trim()).filter(Boolean) : undefined)
+    ?? (() => { try { return nameservers(readFileSync('/etc/resolv.conf', 'utf8')); } catch { return []; } })();
   const bound = new Map<string, { udp: Socket; tcp: Server }>();
   let closed = false;
 
