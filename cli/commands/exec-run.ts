@@ -34,6 +34,8 @@ export async function runExec(cmd: Command, service: string, command: string[], 
     name: c.name, pid: c.pid!, cgroupProcs: engine.cgroups.procsFiles(c.cgroup), argv: command,
     env: [...env].map(([k, v]) => `${k}=${v}`), stdio: o.detach ? 'ignore' : 'inherit',
     ...(user ? { user } : {}), ...(cwd ? { cwd } : {}),
+    // compose: a TTY unless -T, when we have one to give
+    ...(o.tty !== false && !o.detach && process.stdin.isTTY && process.stdout.isTTY ? { tty: true } : {}),
   });
   if (r.signal !== null && r.signal !== undefined) return 128 + (typeof r.signal === 'number' ? r.signal : 0);
   return r.code;

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--index <n>', 'Index of the container if service has multiple replicas', '1')
     .option('-T, --no-tty', 'Disable pseudo-TTY allocation')
     .option('-i, --interactive', 'Keep STDIN open (always on)')
-    .option('-t', 'Allocate a pseudo-TTY (not supported yet: runs without one)')
+    .option('-t', 'Allocate a pseudo-TTY (the default when stdin and stdout are terminals)')
     .option('--privileged', 'Give extended privileges to the process (not supported yet)')
     .passThroughOptions()
     .action(async (service: string, command: string[], opts: ExecOpts, cmd: Command) => {
