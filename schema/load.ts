@@ -223,11 +223,11 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
         const t = loadFile(p, dir, subLookup, [...includeStack, file]);
         if (t) sub = mergeValue(sub, t, []) as Obj;
       }
-      acc = mergeIncluded(acc, sub, keyPath);
+      acc = mergeIncluded(acc, sub);
     });
-    return mergeIncluded(acc, rest, 'include');
+    return mergeIncluded(acc, rest);
   };
-  const mergeIncluded = (a: Obj, b: Obj, keyPath: string): Obj => {
+  const mergeIncluded = (a: Obj, b: Obj): Obj => {
     const out: Obj = { ...a };
     for (const [k, v] of Object.entries(b)) {
       if (['services', 'networks', 'volumes', 'secrets', 'configs'].includes(k) && isObj(v) && isObj(out[k])) {

@@ -5,7 +5,7 @@
 // anchors, aliases and `<<` merge keys in one pass: `yaml`'s Alias.resolve() searches the
 // whole document for each alias, which is quadratic on a 1000-service file.
 import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml';
-import type { Node as YNode, Document } from 'yaml';
+import type { Node as YNode } from 'yaml';
 import type { Origin, StackFileProblem } from './errors.ts';
 import { OriginMap } from './origins.ts';
 
@@ -136,4 +136,3 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
-export type { Document };
