@@ -99,7 +99,9 @@ let shared: Pool | undefined;
 
 function pool(): Pool {
   if (shared) return shared;
-  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url));
+  // The worker inherits the process's Node flags; the ones about an --eval entry point make it fail.
+  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)(=|$)|^-[ep]$/.test(a));
+  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url), { execArgv });
   const p: Pool = { worker, seq: 0, jobs: new Map() };
   worker.on('message', (m: WorkerReply) => {
     const job = p.jobs.get(m.id);
