@@ -1,7 +1,8 @@
 // Facts about the host that buildSpec needs and cannot read itself (it is pure): the hard
 // resource limits (a container's ulimit above them is an error, FACTS.md), device numbers for
 // `devices:`, and where a static init lives for `init: true`.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { TscError } from '../../schema/errors.ts';
 import type { Service } from '../../schema/model.ts';
 
@@ -51,4 +52,27 @@ export function statDevices(s: Service): Record<string, { type: 'c' | 'b'; major
 export function initBinary(): string | undefined {
   for (const p of ['/usr/bin/tini-static', '/usr/bin/tini']) if (existsSync(p)) return p;
   return undefined;
+}
+
+// Kernel-managed or per-container entries docker leaves out of a privileged container's /dev.
+const SKIP = new Set(['/dev/pts', '/dev/shm', '/dev/mqueue', '/dev/console', '/dev/ptmx', '/dev/tty', '/dev/fd']);
+
+/** Every character and block device under /dev (privileged: true gets them all, as in docker). */
+export function hostDevices(root = '/dev'): { path: string; type: 'c' | 'b'; major: number; minor: number }[] {
+  const out: { path: string; type: 'c' | 'b'; major: number; minor: number }[] = [];
+  const walk = (dir: string, depth: number) => {
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return; }
+    for (const n of names.sort()) {
+      const p = join(dir, n);
+      if (SKIP.has(p)) continue;
+      let st;
+      try { st = statSync(p, { throwIfNoEntry: false }); } catch { continue; }
+      if (!st) continue;
+      if (st.isDirectory()) { if (depth < 3) walk(p, depth + 1); continue; }
+      if (st.isCharacterDevice() || st.isBlockDevice()) out.push({ path: p, type: st.isBlockDevice() ? 'b' : 'c', ...devNumbers(st.rdev) });
+    }
+  };
+  walk(root, 0);
+  return out;
 }

@@ -39,8 +39,10 @@ export interface SpecInput {
   volumesFrom?: { mounts: OciMount[]; readOnly: boolean }[];
   /** Namespaces to join instead of creating (`pid: service:x` → /proc/PID/ns/pid, netns file, …). */
   namespacePaths?: { pid?: string; ipc?: string; uts?: string; network?: string };
-  /** Host device path → its type and numbers (devices.ts statDevices). */
+  /** Host device path → its type and numbers (host.ts statDevices). */
   devices?: Record<string, { type: 'c' | 'b'; major: number; minor: number }>;
+  /** For privileged: true, the host's devices (host.ts hostDevices); docker gives them all. */
+  hostDevices?: { path: string; type: 'c' | 'b'; major: number; minor: number }[];
   /** Host hard limits by ulimit name (`nofile` → 20000); a ulimit above one is an error. */
   hostHardLimits?: Record<string, number>;
   /**
@@ -119,7 +121,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     mounts: [],
     linux: {
       namespaces: namespaces(s, input.namespacePaths),
-      devices: [...DEFAULT_DEVICES, ...userDevices(s, input.devices, fail)],
+      devices: withoutDuplicates([...DEFAULT_DEVICES, ...(privileged ? (input.hostDevices ?? []).map((d) => ({ ...d, fileMode: 0o660, uid: 0, gid: 0 })) : []), ...userDevices(s, input.devices, fail)]),
       sysctl: sysctls(s.sysctls, hostNet, s.ipc === 'host', fail),
       maskedPaths: unconfinedPaths ? [] : MASKED_PATHS,
       readonlyPaths: unconfinedPaths ? [] : READONLY_PATHS,
@@ -235,6 +237,13 @@ function sysctls(v: Record<string, string> | undefined, hostNet: boolean, hostIp
     }
   }
   return out;
+}
+
+/** Later entries for the same path win (a `devices:` mapping over a privileged host device). */
+function withoutDuplicates(devs: OciDevice[]): OciDevice[] {
+  const m = new Map<string, OciDevice>();
+  for (const d of devs) { m.delete(d.path); m.set(d.path, d); }
+  return [...m.values()];
 }
 
 function userDevices(s: Service, info: SpecInput['devices'], fail: Fail): OciDevice[] {

@@ -438,6 +438,11 @@ static void setup_rootfs(void)
   for (int i = 0; i < S.ndevs; i++) {
     const struct dev *d = &S.devs[i];
     mode_t type = d->kind == 'b' ? S_IFBLK : d->kind == 'p' ? S_IFIFO : S_IFCHR;
+    /* /dev/net/tun, /dev/cpu/0/msr: the directories come first. */
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", d->path);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) { *slash = 0; mkdir_p(parent, 0755); }
     if (mknod(d->path, type | (d->mode & 07777), makedev(d->maj, d->min)) < 0 && errno != EEXIST)
       child_fail("device", errno, d->path);
     if (chown(d->path, d->uid, d->gid) < 0) child_fail("device", errno, d->path);
@@ -474,6 +479,17 @@ static void install_seccomp(int in_child)
     if (in_child) child_fail("seccomp", errno, "");
     fail("seccomp", errno, "");
   }
+}
+
+/* Capabilities we do not hold ourselves cannot be given (capset: EPERM); like runc with caps
+ * the host does not offer, they are left out (e.g. a sandbox without CAP_SYS_RESOURCE). */
+static void clamp_caps(void)
+{
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) < 0) return;
+  uint64_t have = (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+  S.cap_bnd &= have; S.cap_eff &= have; S.cap_prm &= have; S.cap_inh &= have; S.cap_amb &= have;
 }
 
 static void set_caps(void)
@@ -522,6 +538,7 @@ static void __attribute__((noreturn)) finalize_and_exec(void)
 {
   /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we still have it. */
   if (!S.nnp) install_seccomp(1);
+  if (S.have_caps) clamp_caps();
   if (S.have_caps) {
     for (int c = 0; c <= 63; c++)
       if (!((S.cap_bnd >> c) & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)

@@ -65,10 +65,11 @@ test('the container has its own hostname and only its own mounts', async () => {
 });
 
 test('/proc/sys is read-only, /proc/keys is masked and mount is refused', async () => {
-  const r = await run('echo 1 > /proc/sys/kernel/ns_last_pid && echo WROTE; cat /proc/keys | wc -c; mount -t tmpfs none /mnt && echo MOUNTED; true');
+  const r = await run('echo 1 > /proc/sys/kernel/ns_last_pid && echo WROTE; cat /proc/keys | wc -c; mount -t tmpfs none /tmp && echo MOUNTED; true');
   assert.ok(!r.out.includes('WROTE'), '/proc/sys write must fail');
   assert.equal(r.out.find((l) => /^\d+$/.test(l)), '0', '/proc/keys reads empty');
   assert.ok(!r.out.includes('MOUNTED'), 'mount must fail without CAP_SYS_ADMIN');
+  assert.ok(r.err.some((l) => /mount: .*(denied|not permitted)/i.test(l)), r.err.join('\n'));
   assert.ok(r.err.some((l) => /Read-only file system/.test(l)));
 });
 

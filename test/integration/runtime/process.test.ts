@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
 import { makeContainer, type TestContainer } from './fixture.ts';
 import { buildSpec, launch, waitExit, readExit, type LaunchOptions, waiterGone } from '../../../executor/runtime/runtime.ts';
-import { hostHardLimits, initBinary, statDevices } from '../../../executor/runtime/host.ts';
+import { hostDevices, hostHardLimits, initBinary, statDevices } from '../../../executor/runtime/host.ts';
 import { ContainerError } from '../../../schema/errors.ts';
 import type { Service } from '../../../schema/model.ts';
 
@@ -34,7 +34,7 @@ async function run(script: string, s: Partial<Service> = {}, o: Partial<LaunchOp
   setup?.(c);
   const svc = service({ command: ['sh', '-c', script], ...s });
   const initPath = initBinary();
-  const spec = buildSpec({ id: c.id, name: 'proc-1', service: svc, image: {}, rootfs: c.rootfs, hostHardLimits: hostHardLimits(), devices: statDevices(svc), ...(initPath ? { initPath } : {}) });
+  const spec = buildSpec({ id: c.id, name: 'proc-1', service: svc, image: {}, rootfs: c.rootfs, hostHardLimits: hostHardLimits(), devices: statDevices(svc), hostDevices: hostDevices(), ...(initPath ? { initPath } : {}) });
   const l = await launch({ id: c.id, name: 'proc-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs, oomFile: c.oomFile, ...o });
   const exit = await waitExit(c.dir);
   const log = readFileSync(join(c.dir, 'log'), 'utf8').split('\n').filter(Boolean);
@@ -129,4 +129,12 @@ test('a container whose cgroup vanished fails at the cgroup step and leaves no p
   const spec = buildSpec({ id: c.id, name: 'nocg-1', service: service({ command: ['true'] }), image: {}, rootfs: c.rootfs });
   await assert.rejects(launch({ id: c.id, name: 'nocg-1', spec, containerDir: c.dir, cgroupProcs: [join(env.dir, 'no-such-cgroup', 'cgroup.procs')] }),
     (e: unknown) => e instanceof ContainerError && e.step === 'cgroup' && /ENOENT/.test(e.message));
+});
+
+test('privileged: every capability we hold, mount works, host devices present, nothing masked', async () => {
+  const r = await run('grep CapEff /proc/self/status; mount -t tmpfs none /tmp && echo MOUNTED; ls /dev/fuse; cat /proc/keys >/dev/null && echo KEYS', { privileged: true });
+  // every capability this process holds itself (a sandbox may lack some, e.g. CAP_SYS_RESOURCE)
+  const ours = /CapPrm:\s+(\w+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+  assert.match(r.out[0] ?? '', new RegExp(`CapEff:\\s+${ours}`));
+  assert.deepEqual(r.out.slice(1), ['MOUNTED', '/dev/fuse', 'KEYS']);
 });

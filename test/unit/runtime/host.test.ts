@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { devNumbers, parseLimits } from '../../../executor/runtime/host.ts';
+import { devNumbers, hostDevices, parseLimits } from '../../../executor/runtime/host.ts';
 
 test('hard limits are read from /proc/self/limits text; unlimited ones are left out', () => {
   const text = [
@@ -17,4 +17,11 @@ test('dev_t splits into major and minor as glibc does', () => {
   assert.deepEqual(devNumbers((10 << 8) | 229), { major: 10, minor: 229 });
   // large minors use the high bits
   assert.deepEqual(devNumbers((259 << 8) | 0x12 | (0x345 << 20)), { major: 259, minor: 0x34512 });
+});
+
+test('host devices are listed with their numbers, without pts, console or tty', () => {
+  const devs = hostDevices();
+  const nul = devs.find((d) => d.path === '/dev/null');
+  assert.deepEqual(nul, { path: '/dev/null', type: 'c', major: 1, minor: 3 });
+  assert.ok(!devs.some((d) => d.path.startsWith('/dev/pts') || d.path === '/dev/console' || d.path === '/dev/tty'));
 });

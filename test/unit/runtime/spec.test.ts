@@ -237,3 +237,11 @@ test('with uts: host no hostname is set (it would rename the host), and asking f
 test('IPC sysctls are refused with ipc: host', () => {
   assert.throws(() => buildSpec(input({ ipc: 'host', sysctls: { 'kernel.shmmax': '1' } })), /ipc: host/);
 });
+
+test('privileged gets the host devices it is given; without privileged they are ignored', () => {
+  const hostDevices = [{ path: '/dev/fuse', type: 'c' as const, major: 10, minor: 229 }, { path: '/dev/null', type: 'c' as const, major: 1, minor: 3 }];
+  const p = buildSpec(input({ privileged: true }, { hostDevices }));
+  assert.ok(p.linux.devices!.some((d) => d.path === '/dev/fuse'));
+  assert.equal(p.linux.devices!.filter((d) => d.path === '/dev/null').length, 1);
+  assert.ok(!buildSpec(input({}, { hostDevices })).linux.devices!.some((d) => d.path === '/dev/fuse'));
+});
