@@ -78,6 +78,23 @@ const defaultService: Rule = (v, c, _key, path) => {
   // docker compose discards env_file once it is resolved into environment (WithDiscardEnvFile):
   // config does not print it and nothing downstream needs it.
   delete s.env_file;
+  // label_file: dotenv-format files under `labels` (labels win), read then discarded like env_file.
+  if (Array.isArray(s.label_file)) {
+    const fromFiles: Record<string, string> = {};
+    (s.label_file as string[]).forEach((f, i) => {
+      let vars: Record<string, string> | undefined;
+      try {
+        vars = c.readEnvFile(f, false, (k) => fromFiles[k]);
+      } catch (e) {
+        c.problems.push({ keyPath: `${path}.label_file[${i}]`, message: `${f}: ${(e as Error).message}` });
+        return;
+      }
+      if (vars === undefined) c.problems.push({ keyPath: `${path}.label_file[${i}]`, message: `label file ${f} not found` });
+      else Object.assign(fromFiles, vars);
+    });
+    s.labels = { ...fromFiles, ...((s.labels as Obj | undefined) ?? {}) };
+    delete s.label_file;
+  }
   s.labels ??= {};
   s.depends_on ??= {};
   return s;

@@ -48,3 +48,9 @@ test('labels as list or mapping; a label without value is empty', () => {
   const p = loadSnippet('services:\n  w:\n    image: x\n    labels: ["a=1", "b"]\n');
   assert.deepEqual(p.services.w!.labels, { a: '1', b: '' });
 });
+
+test('label_file entries become labels under the labels written in the file', () => {
+  const p = loadSnippet('services:\n  w:\n    image: x\n    label_file: [a.labels]\n    labels: {team: web}\n', {}, { 'a.labels': 'team=ops\ntier=front\n' });
+  assert.deepEqual(p.services.w!.labels, { team: 'web', tier: 'front' });
+  assert.throws(() => loadSnippet('services:\n  w:\n    image: x\n    label_file: nope.labels\n'), /label file .*nope\.labels not found/);
+});
