@@ -332,3 +332,9 @@ test('pid: service:x joins the other container\'s PID namespace (namespacePaths)
     await waitExit(a.dir);
   }
 });
+
+test('the app inherits only stdin, stdout and stderr from the runtime', async () => {
+  // `ls` opens the directory itself (one more fd while listing); anything else leaked from Node or the helper
+  const r = await run('ls /proc/self/fd | tr "\\n" " "');
+  assert.equal(r.out[0]?.trim(), '0 1 2 3');
+});
