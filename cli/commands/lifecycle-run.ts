@@ -27,6 +27,7 @@ export async function runDown(cmd: Command, opts: { volumes?: boolean; removeOrp
   const t = await targetOf(cmd);
   const progress = createProgress(progressMode(t.globals.progress));
   const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
+  if (opts.rmi) progress.note(`WARN --rmi ${opts.rmi} is not supported yet: images are kept (tscompose image rm removes them)`);
   const { controlRequest } = await import('../../executor/supervisor/control.ts');
   // 1. A live supervisor stops everything (it knows what it is restarting) and exits.
   const before = readState(t.name).supervisor;

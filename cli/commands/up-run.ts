@@ -52,6 +52,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     return 1;
   }
   if (report) moveLogIntoProject(project.name);
+  if (opts.pull) progress.note(`WARN --pull ${opts.pull} is not applied yet: each service's pull_policy is`);
   try {
     return await planAndSupervise();
   } catch (e) {
