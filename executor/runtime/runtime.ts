@@ -53,6 +53,8 @@ export interface ExitStatus {
   signal: number | null;
   oomKilled: boolean;
   finishedAt: string;
+  /** Set when the waiter died before PID 1 did (killed by hand): the real status was lost; code is 255 as docker reports it. */
+  lost?: true;
 }
 
 export const files = {
@@ -183,13 +185,33 @@ export async function waitExit(containerDir: string, signal?: AbortSignal): Prom
     exits.get(containerDir)?.then(check, check);
     let settled = false;
     function cleanup() { settled = true; w.close(); clearInterval(timer); signal?.removeEventListener('abort', onAbort); }
+    let polls = 0;
     function check() {
       if (settled) return;
       const st = readExit(containerDir);
-      if (st) { cleanup(); resolve(st); }
+      if (st) { cleanup(); resolve(st); return; }
+      // Every poll: a waiter that was killed leaves no exit.json; once PID 1 is gone too, say so
+      // instead of waiting for ever.
+      if (++polls > 1 && !processAlive(containerDir, 'waiterPid') && !processAlive(containerDir, 'pid')) {
+        if (readExit(containerDir)) return check();
+        cleanup();
+        resolve({ code: 255, signal: null, oomKilled: false, finishedAt: new Date().toISOString(), lost: true });
+      }
     }
     check();
   });
+}
+
+/** Whether the process recorded in the container dir (waiter.pid or pid) still runs (a zombie counts as gone). */
+function processAlive(containerDir: string, which: 'waiterPid' | 'pid'): boolean {
+  let pid: number;
+  try { pid = Number(readFileSync(files[which](containerDir), 'utf8').trim()); } catch { return true; /* not launched by us yet */ }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /**

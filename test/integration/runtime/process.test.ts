@@ -138,3 +138,16 @@ test('privileged: every capability we hold, mount works, host devices present, n
   assert.match(r.out[0] ?? '', new RegExp(`CapEff:\\s+${ours}`));
   assert.deepEqual(r.out.slice(1), ['MOUNTED', '/dev/fuse', 'KEYS']);
 });
+
+test('a waiter killed by hand does not leave waitExit hanging: the status is reported lost once PID 1 is gone', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'lost-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
+  const l = await launch({ id: c.id, name: 'lost-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
+  process.kill(l.waiterPid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 100));
+  process.kill(l.pid, 'SIGKILL');
+  const exit = await waitExit(c.dir);
+  assert.equal(exit.lost, true);
+  assert.equal(exit.code, 255);
+});
