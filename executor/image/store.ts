@@ -182,23 +182,31 @@ class Store implements ImageStore {
     if (!hit) throw imageNotFound(ref);
     const byId = !hit.ref.includes('/') || isDigest(hit.ref);
     const removed = await this.refs.update((refs) => {
-      const out: string[] = [];
-      for (const [r, e] of Object.entries(refs)) {
-        if (byId ? e.digest === hit.digest : r === hit.ref) { delete refs[r]; out.push(r); }
+      const goes = Object.entries(refs).filter(([r, e]) => (byId ? e.digest === hit.digest : r === hit.ref)).map(([r]) => r);
+      const lastTag = Object.entries(refs).every(([r, e]) => e.digest !== hit.digest || goes.includes(r));
+      // As docker: the last tag of an image a container was created from stays unless forced.
+      if (lastTag && !opts.force) {
+        const users = this.containersUsing(hit.digest);
+        if (users.length) {
+          throw new ImageError('IMAGE_IN_USE', `image ${ref} is used by container ${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''}`, {
+            ref, hint: 'remove the container first, or use --force (its layers stay until the container is gone)',
+          });
+        }
       }
-      return out;
+      for (const r of goes) delete refs[r];
+      return goes;
     });
     const stillTagged = Object.values(this.refs.all()).some((e) => e.digest === hit.digest);
-    if (!stillTagged) await this.collect(opts.force === true);
+    if (!stillTagged) await this.collect();
     return removed;
   }
 
   async prune(): Promise<{ blobs: number; layers: number; bytes: number }> {
-    return this.collect(false);
+    return this.collect();
   }
 
   /** Garbage collection under the refs lock: keep what a ref or a container reaches, drop the rest. */
-  private async collect(_force: boolean): Promise<{ blobs: number; layers: number; bytes: number }> {
+  private async collect(): Promise<{ blobs: number; layers: number; bytes: number }> {
     return this.refs.withLock(() => {
       // Objects first, leases second (executor/image/lease.ts explains the order).
       const blobList = this.blobs.list().map((d) => ({ d, ctime: ctimeOf(this.blobs.path(d)) }));
@@ -245,16 +253,35 @@ class Store implements ImageStore {
 
   /** Layer dirs recorded by mountRootfs in each container's rootfs.json (executor/rootfs/). */
   private layersUsedByContainers(): string[] {
-    const out: string[] = [];
+    return this.containerRootfs().flatMap((c) => c.layerDirs);
+  }
+
+  private containerRootfs(): { id: string; layerDirs: string[] }[] {
+    const out: { id: string; layerDirs: string[] }[] = [];
     let ids: string[] = [];
     try { ids = readdirSync(this.containersDir); } catch { return out; }
     for (const id of ids) {
       try {
         const r = JSON.parse(readFileSync(join(this.containersDir, id, 'rootfs.json'), 'utf8')) as { layerDirs?: string[] };
-        out.push(...(r.layerDirs ?? []));
+        out.push({ id, layerDirs: r.layerDirs ?? [] });
       } catch { /* no rootfs recorded */ }
     }
     return out;
+  }
+
+  /** Containers whose rootfs has exactly this image's layers (by their unpacked dirs). */
+  private containersUsing(manifestDigest: string): string[] {
+    let dirs: string[];
+    try {
+      const m = this.blobs.readJson<Manifest>(manifestDigest);
+      const cfg = this.blobs.readJson<ImageConfigBlob>(m.config.digest);
+      dirs = chainIds(cfg.rootfs.diff_ids).map((c) => this.layers.path(c));
+    } catch {
+      return [];
+    }
+    return this.containerRootfs()
+      .filter((c) => c.layerDirs.length === dirs.length && c.layerDirs.every((d, i) => d === dirs[i]))
+      .map((c) => c.id.slice(0, 12));
   }
 }
 
@@ -264,14 +291,4 @@ function ctimeOf(p: string): number {
 
 function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
-export function dirSize(dir: string): number {
-  let n = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-      if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
-    }
-  } catch { /* vanished */ }
-  return n;
 }

@@ -92,14 +92,17 @@ describe('image store', () => {
     assert.deepEqual(store.blobs.list(), []);
   });
 
-  test('image rm by id removes every tag, and prune keeps layers a container uses', async () => {
+  test('rm refuses the last tag of an image a container uses unless forced; prune keeps its layers', async () => {
     const store = fresh();
     const img = await store.import(busyboxTar(), 'x/a:1', { created: C });
     await store.import(busyboxTar(), 'x/b:1', { created: C });
     const cdir = join(store.root, '..', 'containers', 'c1');
     mkdirSync(cdir, { recursive: true });
     writeFileSync(join(cdir, 'rootfs.json'), JSON.stringify({ layerDirs: img.layerDirs }));
-    assert.deepEqual((await store.remove(img.id)).sort(), ['docker.io/x/a:1', 'docker.io/x/b:1']);
+    await assert.rejects(store.remove(img.id), (e) => e instanceof ImageError && e.code === 'IMAGE_IN_USE' && /c1/.test(e.message));
+    assert.equal((await store.list()).length, 1, 'nothing untagged by the refused rm');
+    assert.deepEqual(await store.remove('x/a:1'), ['docker.io/x/a:1'], 'a tag that is not the last one goes');
+    assert.deepEqual((await store.remove(img.id, { force: true })).sort(), ['docker.io/x/b:1']);
     assert.deepEqual(await store.list(), []);
     assert.equal(store.blobs.has(img.digest), false, 'manifest blob removed');
     assert.ok(existsSync(img.layerDirs[0]!), 'layer kept: a container uses it');
