@@ -3,6 +3,7 @@
 import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
 import { testEnv, leftovers, type TestEnv } from '../helpers/env.ts';
 import { busyboxTar } from '../helpers/images.ts';
 
@@ -31,7 +32,10 @@ export function e2eEnv(label: string): E2E {
       return spawn(BIN, args, { cwd: o.cwd ?? REPO, env: { ...t.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     },
     teardown(stack) {
-      e.tsc(['-p', t.project, 'down', '-v', '-t', '0'], { cwd: stack });
+      // Every project the test made (a failed assertion may have skipped its own `down`).
+      let projects: string[] = [];
+      try { projects = readdirSync(t.run).filter((p) => existsSync(`${t.run}/${p}/state.json`)); } catch { /* nothing ran */ }
+      for (const p of new Set([t.project, ...projects])) e.tsc(['-p', p, 'down', '-v', '-t', '0'], { cwd: stack });
       // Links are named by hash (tsc-/tsv-), so the suite's host snapshot (scripts/test.mjs) checks those.
       return [...new Set([...leftovers(t.project), ...leftovers(t.dir)])];
     },
