@@ -37,7 +37,10 @@ export function e2eEnv(label: string): E2E {
       try { projects = readdirSync(t.run).filter((p) => existsSync(`${t.run}/${p}/state.json`)); } catch { /* nothing ran */ }
       for (const p of new Set([t.project, ...projects])) e.tsc(['-p', p, 'down', '-v', '-t', '0'], { cwd: stack });
       // Links are named by hash (tsc-/tsv-), so the suite's host snapshot (scripts/test.mjs) checks those.
-      return [...new Set([...leftovers(t.project), ...leftovers(t.dir)])];
+      const left = [...new Set([...leftovers(t.project), ...leftovers(t.dir)])];
+      // Never delete a temp dir through live mounts: leave it for a human (the assertion names it).
+      if (left.length) e.cleanup = () => undefined;
+      return left;
     },
   };
   const imp = e.tsc(['image', 'import', busyboxTar(), 'tscompose-test/busybox:latest', '-c', 'CMD ["sh"]']);
