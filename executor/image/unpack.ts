@@ -99,9 +99,10 @@ let shared: Pool | undefined;
 
 function pool(): Pool {
   if (shared) return shared;
-  // The worker inherits the process's Node flags; the ones about an --eval entry point make it fail.
-  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)(=|$)|^-[ep]$/.test(a));
-  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url), { execArgv });
+  // The worker inherits the process's Node flags; those about an --eval entry point make it fail.
+  // Then it gets none: a given list is validated, and per-process flags in it are refused too.
+  const evalFlags = process.execArgv.some((a) => /^--(input-type|eval|print)(=|$)|^-[ep]$/.test(a));
+  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url), evalFlags ? { execArgv: [] } : {});
   const p: Pool = { worker, seq: 0, jobs: new Map() };
   worker.on('message', (m: WorkerReply) => {
     const job = p.jobs.get(m.id);
