@@ -30,6 +30,9 @@ export interface HelperProcess {
 export function startHelper(mode: 'run' | 'exec', spec: Buffer, o: { detached: boolean; stdio: StdioOptions; label?: string }): HelperProcess {
   const base = Array.isArray(o.stdio) ? o.stdio.slice(0, 3) : [o.stdio, o.stdio, o.stdio];
   const child = spawn(helperPath(), [mode, 'fd:4', ...(o.label ? [o.label] : [])], { detached: o.detached, stdio: [...base, 'pipe', 'pipe'] });
+  // A failed spawn (EAGAIN, EMFILE, a removed binary) comes as an event; without a listener it
+  // would crash the supervisor. Recorded here, reported as the helper's end by exitOf.
+  child.on('error', (e) => { (child as ChildProcess & { spawnError?: Error }).spawnError = e; });
   const sock = child.stdio[3] as Readable;
   const specIn = child.stdio[4] as Writable;
   // A helper that dies early makes these EPIPE/ECONNRESET; the missing message says it all.
@@ -45,4 +48,16 @@ async function* readMessages(sock: Readable): AsyncGenerator<HelperMessage> {
   for await (const chunk of sock) {
     for (const line of split.push(chunk as string)) yield decodeMessage(line);
   }
+}
+
+/** How the helper ended, as text for an error message: its exit code, signal or spawn error. */
+export function exitOf(child: ChildProcess): Promise<string> {
+  const spawnError = () => (child as ChildProcess & { spawnError?: Error }).spawnError;
+  const now = () => spawnError()?.message ?? (child.exitCode !== null || child.signalCode !== null ? String(child.exitCode ?? child.signalCode) : undefined);
+  const known = now();
+  if (known !== undefined) return Promise.resolve(known);
+  return new Promise((res) => {
+    child.once('exit', (c, s) => res(String(c ?? s)));
+    child.once('error', (e) => res(e.message));
+  });
 }

@@ -2,7 +2,7 @@
 // spec through the native helper, read and wait for its exit, exec into it, signal it.
 // The helper stays as the container's waiter: it owns the output → log file and writes
 // exit.json, so this process may die without the container noticing (ARCHITECTURE.md).
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { ContainerError, TscError } from '../../schema/errors.ts';
 import { killProcess } from '../sys/process.ts';
 import { compactExec, compactRun, encodeTokens } from './compact.ts';
 import { readContainerEtc } from './etc-files.ts';
-import { startHelper } from './helper.ts';
+import { exitOf, startHelper } from './helper.ts';
 import type { OciProcess, OciSpec } from './oci.ts';
 import { stepError, type HelperMessage } from './protocol.ts';
 import { resolveUser } from './user.ts';
@@ -99,7 +99,12 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   }
   // detached: the waiter gets its own session and process group, so a Ctrl-C to the CLI's
   // group does not reach it and it outlives this process.
-  const h = startHelper('run', spec, { detached: true, stdio: 'ignore', label: dir });
+  let h;
+  try {
+    h = startHelper('run', spec, { detached: true, stdio: 'ignore', label: dir });
+  } catch (e) {
+    throw new ContainerError(o.name, 'start', e);
+  }
   const it = h.messages[Symbol.asyncIterator]();
   let pid = 0;
   const want = o.gated ? 'created' : 'ready';
@@ -137,11 +142,6 @@ function compileSpecSeccomp(spec: OciSpec): { seccomp?: Uint8Array; seccompFlags
   const profile = spec.linux.seccomp as SeccompProfile | undefined;
   if (!profile) return {};
   return { seccomp: compileSeccomp(profile), seccompFlags: seccompFlags(profile) };
-}
-
-function exitOf(child: ChildProcess): Promise<string> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.exitCode ?? child.signalCode));
-  return new Promise((res) => child.once('exit', (c, s) => res(String(c ?? s))));
 }
 
 function mkfifo(path: string): void {
@@ -310,7 +310,12 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
     throw new ContainerError(name, 'exec', e);
   }
   const mode = o.stdio ?? (o.tty ? 'inherit' : 'pipe');
-  const h = startHelper('exec', spec, { detached: false, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
+  let h;
+  try {
+    h = startHelper('exec', spec, { detached: false, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
+  } catch (e) {
+    throw new ContainerError(name, 'exec', e);
+  }
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   h.child.stdout?.on('data', (b: Buffer) => out.push(b));

@@ -338,3 +338,22 @@ test('the app inherits only stdin, stdout and stderr from the runtime', async ()
   const r = await run('ls /proc/self/fd | tr "\\n" " "');
   assert.equal(r.out[0]?.trim(), '0 1 2 3');
 });
+
+test('a missing or unusable helper binary is a start error naming the container, not a crash', async () => {
+  const c = makeContainer(env);
+  made.push(c);
+  const spec = buildSpec({ id: c.id, name: 'nohelper-1', service: service({ command: ['true'] }), image: {}, rootfs: c.rootfs });
+  const saved = process.env.TSCOMPOSE_HELPER;
+  try {
+    process.env.TSCOMPOSE_HELPER = join(env.dir, 'no-such-helper');
+    await assert.rejects(launch({ id: c.id, name: 'nohelper-1', spec, containerDir: c.dir, cgroupProcs: [] }),
+      (e: unknown) => e instanceof ContainerError && e.step === 'start' && /not built/.test(e.message) && /build-native/.test(e.hint ?? ''));
+    const notExec = join(env.dir, 'not-executable');
+    writeFileSync(notExec, 'x');
+    process.env.TSCOMPOSE_HELPER = notExec;
+    await assert.rejects(launch({ id: c.id, name: 'nohelper-1', spec, containerDir: c.dir, cgroupProcs: [] }),
+      (e: unknown) => e instanceof ContainerError && e.step === 'start' && /EACCES/.test(e.message));
+  } finally {
+    if (saved === undefined) delete process.env.TSCOMPOSE_HELPER; else process.env.TSCOMPOSE_HELPER = saved;
+  }
+});
