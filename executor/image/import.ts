@@ -3,6 +3,7 @@
 // mtimes, symlinks and hard links kept); a tarball is stored as is and its diff ID is learnt by
 // unpacking it once.
 import { statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { create as tarCreate } from 'tar';
 import type { ImageInfo, ImageStore } from './store.ts';
 import { MT, type ImageConfigBlob, type OciImageConfig } from './oci.ts';
@@ -21,6 +22,28 @@ export interface ImportOptions {
   architecture?: string;
 }
 
+/**
+ * Archives a directory as a layer. GNU tar when present: it keeps what node-tar's packer drops
+ * (device nodes, FIFOs, xattrs such as file capabilities); node-tar otherwise.
+ */
+async function archiveDir(store: ImageStore, dir: string) {
+  const gnu = spawnSync('tar', ['--version'], { encoding: 'utf8' });
+  if (gnu.status !== 0 || !/GNU tar/.test(gnu.stdout)) {
+    return store.blobs.putStream(tarCreate({ cwd: dir, portable: false }, ['.']) as unknown as AsyncIterable<Buffer>);
+  }
+  const child = spawn('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--sort=name', '-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const exited = new Promise<number>((res) => child.on('close', (code) => res(code ?? 1)));
+  const blob = await store.blobs.putStream(child.stdout);
+  const code = await exited;
+  if (code !== 0) {
+    store.blobs.remove(blob.digest);
+    throw new ImageError('IMPORT_SOURCE', `cannot archive ${dir}: ${stderr.trim().split('\n').pop() ?? `tar exited ${code}`}`);
+  }
+  return blob;
+}
+
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export async function importImage(store: ImageStore, src: string, ref: string, opts: ImportOptions = {}): Promise<ImageInfo> {
@@ -29,9 +52,7 @@ export async function importImage(store: ImageStore, src: string, ref: string, o
   try { st = statSync(src); } catch (e) {
     throw new ImageError('IMPORT_SOURCE', `cannot import ${src}: ${(e as NodeJS.ErrnoException).code ?? e}`, { ref, cause: e });
   }
-  const blob = st.isDirectory()
-    ? await store.blobs.putStream(tarCreate({ cwd: src, portable: false, noDirRecurse: false }, ['.']) as unknown as AsyncIterable<Buffer>)
-    : await store.blobs.putFile(src);
+  const blob = st.isDirectory() ? await archiveDir(store, src) : await store.blobs.putFile(src);
   const blobFile = store.blobs.path(blob.digest);
   const compression = fileCompression(blobFile);
   const { dir, result } = await store.layers.unpackTemp(blobFile);

@@ -2,16 +2,17 @@
 // two processes updating the refs index at once.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { testEnv, leftovers, type TestEnv } from '../../helpers/env.ts';
 import { busyboxImage, busyboxTar, busyboxRootfsDir, BUSYBOX_REF } from '../../helpers/images.ts';
 import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
 import { ImageError } from '../../../executor/image/errors.ts';
 import { sha256 } from '../../../executor/image/digest.ts';
 import { beginLease } from '../../../executor/image/lease.ts';
+import { lgetxattr, lsetxattr } from '../../../executor/sys/fsnode.ts';
 
 let env: TestEnv;
 before(() => { env = testEnv('store'); });
@@ -64,6 +65,23 @@ describe('image store', () => {
     assert.deepEqual(fromGz.config.Env, ['A=1']);
     const manifest = JSON.parse(store.blobs.read(fromGz.digest).toString()) as { layers: { mediaType: string }[] };
     assert.equal(manifest.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  });
+
+  test('a directory import keeps device nodes, fifos, hard links and xattrs', async () => {
+    const store = fresh();
+    const dir = join(env.dir, 'rootfs-special');
+    mkdirSync(join(dir, 'dev'), { recursive: true });
+    execFileSync('mknod', [join(dir, 'dev/null'), 'c', '1', '3']);
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    writeFileSync(join(dir, 'file'), 'x');
+    execFileSync('ln', [join(dir, 'file'), join(dir, 'hard')]);
+    lsetxattr(join(dir, 'file'), 'user.k', 'v');
+    const img = await store.import(dir, 'x/special:1');
+    const root = img.layerDirs[0]!;
+    assert.ok(lstatSync(join(root, 'dev/null')).isCharacterDevice());
+    assert.ok(lstatSync(join(root, 'fifo')).isFIFO());
+    assert.equal(lstatSync(join(root, 'hard')).ino, lstatSync(join(root, 'file')).ino);
+    assert.equal(lgetxattr(join(root, 'file'), 'user.k')?.toString(), 'v');
   });
 
   test('a blob whose content does not match its digest is refused and not stored', async () => {
