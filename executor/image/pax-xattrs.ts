@@ -17,7 +17,9 @@ export function parsePaxXattrs(body: string): Record<string, Buffer> | undefined
     const sp = buf.indexOf(0x20, pos);
     if (sp < 0) break;
     const len = Number(buf.subarray(pos, sp).toString('latin1'));
-    if (!Number.isInteger(len) || len <= sp - pos || pos + len > buf.length) break;
+    // A record must end exactly at its stated length with "\n"; after a lossy UTF-8 decode of a
+    // binary value it does not, and we stop rather than apply a misread value.
+    if (!Number.isInteger(len) || len <= sp - pos || pos + len > buf.length || buf[pos + len - 1] !== 0x0a) break;
     const rec = buf.subarray(sp + 1, pos + len - 1); // without the trailing \n
     const eq = rec.indexOf(0x3d);
     if (eq > 0) {

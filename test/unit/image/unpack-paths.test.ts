@@ -39,3 +39,11 @@ test('PAX xattr records are read by length, so values may contain newlines and "
   assert.equal(parsePaxXattrs(rec('path', 'x')), undefined);
   assert.equal(parsePaxXattrs('garbage'), undefined);
 });
+
+test('a binary xattr value mangled by UTF-8 decoding is dropped, never applied misread', () => {
+  const raw = Buffer.concat([Buffer.from('40 SCHILY.xattr.security.capability='), Buffer.from([0x01, 0x00, 0x00, 0x02, 0xff, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00]), Buffer.from('\n')]);
+  assert.equal(raw.length, 48);
+  const fixed = `48${raw.subarray(2).toString('latin1')}`; // correct length for the raw bytes
+  const decoded = Buffer.from(fixed, 'latin1').toString('utf8'); // what node-tar hands over
+  assert.equal(parsePaxXattrs(decoded)?.['security.capability'], undefined);
+});
