@@ -141,8 +141,17 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
 function compileSpecSeccomp(spec: OciSpec): { seccomp?: Uint8Array; seccompFlags?: number } {
   const profile = spec.linux.seccomp as SeccompProfile | undefined;
   if (!profile) return {};
-  return { seccomp: compileSeccomp(profile), seccompFlags: seccompFlags(profile) };
+  // Most containers share one of a few profiles (default per capability set): compile each once.
+  const key = JSON.stringify(profile);
+  let hit = compiled.get(key);
+  if (!hit) {
+    hit = { seccomp: compileSeccomp(profile), seccompFlags: seccompFlags(profile) };
+    if (compiled.size > 64) compiled.clear();
+    compiled.set(key, hit);
+  }
+  return hit;
 }
+const compiled = new Map<string, { seccomp: Uint8Array; seccompFlags: number }>();
 
 function mkfifo(path: string): void {
   // Node has no mkfifo; the one-off spawn is fine for the (rare) OCI create path.

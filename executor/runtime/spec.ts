@@ -8,8 +8,8 @@ import { TscError } from '../../schema/errors.ts';
 import type { Service, ServiceVolume } from '../../schema/model.ts';
 import type { OciDevice, OciMount, OciSpec } from './oci.ts';
 import { resolveUser } from './user.ts';
-import { capabilitiesOf, ociCapabilities } from '../security/capabilities.ts';
-import type { Security } from '../security/security.ts';
+import { ociCapabilities } from '../security/capabilities.ts';
+import { securityOf, type Security } from '../security/security.ts';
 
 /** The image config fields we use (OCI image config `.config`). */
 export interface ImageConfig {
@@ -47,9 +47,8 @@ export interface SpecInput {
   hostHardLimits?: Record<string, number>;
   /**
    * executor/security's securityOf(service): capabilities, no_new_privs, the seccomp profile
-   * (into linux.seccomp; launch compiles it), systempaths. When absent, the same is derived
-   * here from privileged/cap_add/cap_drop/security_opt with docker's default seccomp profile
-   * left to the caller (annotation `tscompose.seccomp`).
+   * (into linux.seccomp; launch compiles it), systempaths. When absent it is computed here with
+   * the same rules; only a custom seccomp profile file (`seccomp=PATH`) needs the caller's.
    */
   security?: Security;
   /** Host path of a static init (tini-static) for `init: true`. */
@@ -85,8 +84,16 @@ export function buildSpec(input: SpecInput): OciSpec {
     throw new TscError('SPEC', `Service container "${input.name}": ${key}: ${msg}`, hint ? { hint } : {});
   };
   const privileged = s.privileged === true;
-  const sec = input.security;
-  const unconfinedPaths = privileged || sec?.systemPathsUnconfined === true;
+  let sec: Security;
+  try {
+    sec = input.security ?? securityOf(s, {
+      name: input.name, projectDir: '/',
+      readFile: (p) => { throw new TscError('SPEC', `a custom seccomp profile (${p}) needs SpecInput.security`); },
+    });
+  } catch (e) {
+    return fail('security_opt', e instanceof Error ? e.message : String(e));
+  }
+  const unconfinedPaths = privileged || sec.systemPathsUnconfined;
   const hostNet = s.network_mode === 'host';
 
   // user first: HOME in the environment depends on it.
@@ -110,9 +117,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       args: processArgs(s, input.image),
       env: processEnv(s, input.image, hostname ?? '', user.home),
       cwd: s.working_dir || input.image.WorkingDir || '/',
-      capabilities: sec ? ociCapabilities(sec.capabilities) : ociCapabilities(capabilitiesOf(s, input.name)),
+      capabilities: ociCapabilities(sec.capabilities),
       rlimits: rlimits(s, input.hostHardLimits, fail),
-      noNewPrivileges: sec ? sec.noNewPrivileges : noNewPrivileges(s.security_opt),
+      noNewPrivileges: sec.noNewPrivileges,
       ...(s.oom_score_adj !== undefined ? { oomScoreAdj: s.oom_score_adj } : {}),
     },
     root: { path: input.rootfs, readonly: s.read_only === true },
@@ -126,23 +133,17 @@ export function buildSpec(input: SpecInput): OciSpec {
       maskedPaths: unconfinedPaths ? [] : MASKED_PATHS,
       readonlyPaths: unconfinedPaths ? [] : READONLY_PATHS,
       rootfsPropagation: 'rprivate',
-      ...(sec?.seccomp ? { seccomp: sec.seccomp } : {}),
+      ...(sec.seccomp ? { seccomp: sec.seccomp } : {}),
     },
     annotations: {
       ...(s.stdin_open ? { 'tscompose.stdin-open': 'true' } : {}),
-      'tscompose.seccomp': (sec ? !sec.seccomp : privileged || seccompUnconfined(s.security_opt)) ? 'unconfined' : 'default',
+      'tscompose.seccomp': sec.seccomp ? 'default' : 'unconfined',
     },
   };
-  for (const w of sec?.warnings ?? []) input.onWarning?.(w);
+  for (const w of sec.warnings) input.onWarning?.(w);
   if (spec.process.args.length === 0) {
     fail('command', 'no command to run', 'set command or entrypoint, or use an image with a Cmd');
   }
-  for (const o of sec ? [] : s.security_opt ?? []) {
-    if (!/^no-new-privileges([:=](true|false))?$/.test(o) && !/^seccomp[:=]/.test(o)) {
-      input.onWarning?.(`service container "${input.name}": ignoring security_opt "${o}" (not supported)`);
-    }
-  }
-
   spec.mounts = [...standardMounts(s, privileged), ...volumeMounts(input, fail)];
   if (s.init) {
     if (!input.initPath) fail('init', 'no init binary available', 'install tini (scripts/install)');
@@ -177,14 +178,6 @@ export function processEnv(s: Service, image: ImageConfig, hostname: string, hom
   if (!env.has('HOME')) put('HOME', home);
   if (s.tty && !env.has('TERM')) put('TERM', 'xterm');
   return [...env].map(([k, v]) => `${k}=${v}`);
-}
-
-function noNewPrivileges(opts: string[] | undefined): boolean {
-  return (opts ?? []).some((o) => o === 'no-new-privileges' || /^no-new-privileges[:=]true$/.test(o));
-}
-
-function seccompUnconfined(opts: string[] | undefined): boolean {
-  return (opts ?? []).some((o) => /^seccomp[:=]unconfined$/.test(o));
 }
 
 type Fail = (key: string, msg: string, hint?: string) => never;

@@ -122,7 +122,12 @@ test('security_opt: no-new-privileges in its spellings, seccomp=unconfined, othe
   assert.equal(buildSpec(input()).annotations?.['tscompose.seccomp'], 'default');
   const warnings: string[] = [];
   buildSpec(input({ security_opt: ['apparmor=x'] }, { onWarning: (m) => warnings.push(m) }));
-  assert.match(warnings[0] ?? '', /ignoring security_opt "apparmor=x"/);
+  assert.match(warnings[0] ?? '', /security_opt "apparmor=x" has no effect/);
+  assert.throws(() => buildSpec(input({ security_opt: ['bogus'] })), /security_opt.*Unknown security_opt "bogus"/);
+  // the default seccomp profile is in the spec unless unconfined or privileged
+  assert.equal((buildSpec(input()).linux.seccomp as { defaultAction: string }).defaultAction, 'SCMP_ACT_ERRNO');
+  assert.equal(buildSpec(input({ privileged: true })).linux.seccomp, undefined);
+  assert.throws(() => buildSpec(input({ security_opt: ['seccomp=./custom.json'] })), /needs SpecInput.security/);
 });
 
 test('namespaces: all new by default; host modes leave one out; paths join', () => {
