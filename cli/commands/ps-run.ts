@@ -62,7 +62,7 @@ export function rowOf(project: string, c: ContainerRecord, now = Date.now()): Ps
 export async function runPs(cmd: Command, services: string[], o: PsOpts): Promise<number> {
   const t = await targetOf(cmd);
   const state = readState(t.name);
-  let rows = selectContainers(state, services).map((c) => rowOf(t.name, c));
+  let rows = selectContainers(state, services, { oneOff: o.all === true }).map((c) => rowOf(t.name, c));
   const statuses = o.status ?? [];
   const known = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
   for (const s of statuses) if (!known.includes(s)) throw new UsageError(`--status: invalid status "${s}"`, `one of ${known.join(', ')}`);
