@@ -130,10 +130,12 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   // Keep listening for `exit` without holding this process open.
   h.child.unref();
   (h.child.stdio[3] as Readable & { unref?: () => void }).unref?.();
-  exits.set(dir, (async () => {
+  const done: Promise<void> = (async () => {
     try { for (;;) { const r = await it.next(); if (r.done) break; } } catch { /* socket closed */ }
-    exits.delete(dir);
-  })());
+    // a restart of the same container may have registered its own waiter meanwhile
+    if (exits.get(dir) === done) exits.delete(dir);
+  })();
+  exits.set(dir, done);
   return { pid, waiterPid };
 }
 
