@@ -150,6 +150,7 @@ export async function unpackStream(src: Readable, compression: Compression, dest
     failure ??= new LayerError(`bad archive: ${code} ${msg instanceof Error ? msg.message : msg}`);
   });
   const done = new Promise<void>((res, rej) => { parser.on('end', res); parser.on('error', rej); });
+  done.catch(() => { /* awaited below on success; on failure the first error is the one reported */ });
   const stages: (Readable | Transform)[] = [src];
   const dec = decompressor(compression);
   if (dec) stages.push(dec);
