@@ -130,12 +130,14 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   // Keep listening for `exit` without holding this process open.
   h.child.unref();
   (h.child.stdio[3] as Readable & { unref?: () => void }).unref?.();
-  const done: Promise<void> = (async () => {
+  const listen = async (self: { p?: Promise<void> }) => {
     try { for (;;) { const r = await it.next(); if (r.done) break; } } catch { /* socket closed */ }
     // a restart of the same container may have registered its own waiter meanwhile
-    if (exits.get(dir) === done) exits.delete(dir);
-  })();
-  exits.set(dir, done);
+    if (exits.get(dir) === self.p) exits.delete(dir);
+  };
+  const entry: { p?: Promise<void> } = {};
+  entry.p = listen(entry);
+  exits.set(dir, entry.p);
   return { pid, waiterPid };
 }
 
