@@ -26,7 +26,23 @@ const writeAsync = promisify(write);
 
 const RETRIABLE = new Set(['REGISTRY_UNREACHABLE', 'REGISTRY', 'DOWNLOAD_INTERRUPTED']);
 
+/** Downloads in flight in this process, by blob file: two images sharing a layer fetch it once. */
+const inflight = new Map<string, Promise<void>>();
+
 export async function downloadBlob(store: ImageStore, client: RegistryClient, repo: string, desc: Descriptor, opts: DownloadOptions = {}): Promise<void> {
+  const key = store.blobs.path(desc.digest);
+  const running = inflight.get(key);
+  if (running) {
+    await running;
+    opts.onBytes?.(desc.size);
+    return;
+  }
+  const p = download(store, client, repo, desc, opts).finally(() => inflight.delete(key));
+  inflight.set(key, p);
+  return p;
+}
+
+async function download(store: ImageStore, client: RegistryClient, repo: string, desc: Descriptor, opts: DownloadOptions): Promise<void> {
   const attempts = opts.attempts ?? 3;
   const part = join(store.blobs.tmp, `partial-${hexOf(desc.digest)}`);
   const fd = openSync(part, 'a+', 0o600);

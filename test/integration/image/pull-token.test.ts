@@ -43,7 +43,7 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:team/app:pull"` }).end();
     return;
   }
-  if (url.pathname === '/v2/team/app/manifests/v1' || url.pathname === '/v2/team/app/manifests/zstd') {
+  if (['/v2/team/app/manifests/v1', '/v2/team/app/manifests/v1copy', '/v2/team/app/manifests/zstd'].includes(url.pathname)) {
     const body = url.pathname.endsWith('/zstd') ? zstdManifest : manifest;
     res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha256(body) }).end(body);
     return;
@@ -134,6 +134,18 @@ describe('pull with a bearer token', () => {
     assert.equal(storage.length, 2, 'config and layer followed the redirect');
     for (const s of storage) assert.equal(s.auth, undefined, 'no registry credentials sent to another host');
     for (const s of seen.filter((x) => x.url.startsWith('/v2/') && x.auth)) assert.equal(s.auth, 'Bearer tok-repository:team/app:pull');
+  });
+
+  test('two tags of one image pulled at once into one store fetch each blob once', async () => {
+    seen.length = 0;
+    const store = fresh();
+    const [a, b] = await Promise.all([
+      store.pull(`127.0.0.1:${port}/team/app:v1`, { dockerConfig: creds() }),
+      store.pull(`127.0.0.1:${port}/team/app:v1copy`, { dockerConfig: creds() }),
+    ]);
+    assert.equal(a.id, b.id);
+    const layerGets = seen.filter((s) => s.url.startsWith('/storage/') && s.url !== `/storage/${configDigest}`);
+    assert.equal(layerGets.length, 1, JSON.stringify(seen.map((s) => s.url)));
   });
 
   test('zstd-compressed layers pull and unpack', async () => {
