@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ContainerError, TscError } from '../../schema/errors.ts';
 import { killProcess } from '../sys/process.ts';
+import { oomFileFromProcs } from './cgroup-adapter.ts';
 import { compactExec, compactRun, encodeTokens } from './compact.ts';
 import { readContainerEtc } from './etc-files.ts';
 import { exitOf, startHelper } from './helper.ts';
@@ -32,7 +33,7 @@ export interface LaunchOptions {
   cgroupProcs: string[];
   logMaxSize?: number;
   logMaxFiles?: number;
-  /** `oom_kill N` file of the container's memory cgroup, for exit.json's oomKilled. */
+  /** `oom_kill N` file of the container's memory cgroup, for exit.json's oomKilled (default: found next to cgroupProcs). */
   oomFile?: string;
   /** Compiled seccomp filter; absent = compiled from spec.linux.seccomp when the spec has one, else none. */
   seccomp?: Uint8Array;
@@ -91,7 +92,7 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
       ...(o.netnsPath ? { netnsPath: o.netnsPath } : {}),
       ...(o.logMaxSize ? { logMaxSize: o.logMaxSize } : {}),
       ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}),
-      ...(o.oomFile ? { oomFile: o.oomFile } : {}),
+      ...withOomFile(o),
       ...(o.gated ? { gate: files.gate(dir) } : {}),
     }));
   } catch (e) {
@@ -139,6 +140,12 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   entry.p = listen(entry);
   exits.set(dir, entry.p);
   return { pid, waiterPid };
+}
+
+/** The caller's oom file, else the one next to a memory cgroup's cgroup.procs (so OOM kills are never missed by omission). */
+function withOomFile(o: LaunchOptions): { oomFile?: string } {
+  const f = o.oomFile ?? oomFileFromProcs(o.cgroupProcs);
+  return f ? { oomFile: f } : {};
 }
 
 /** linux.seccomp (an OCI profile, as executor/security makes or a bundle carries) → BPF + flags. */

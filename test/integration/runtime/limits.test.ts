@@ -11,7 +11,6 @@ import { busyboxImage } from '../../helpers/images.ts';
 import { openImageStore, type ImageInfo } from '../../../executor/image/store.ts';
 import { mountRootfs, removeRootfs } from '../../../executor/rootfs/rootfs.ts';
 import { detectCgroupDriver, resourcesOf, type CgroupHandle } from '../../../executor/cgroup/driver.ts';
-import { oomFileOf } from '../../../executor/runtime/cgroup-adapter.ts';
 import { buildSpec, launch, waitExit, kill, execIn, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
 import { securityOf } from '../../../executor/security/security.ts';
@@ -49,8 +48,8 @@ async function start(s: Partial<Service>) {
     etc: { passwd: readContainerEtc(merged, 'passwd'), group: readContainerEtc(merged, 'group') },
     security: securityOf(service, { name: 'lim', projectDir: env.dir, readFile: (p) => readFileSync(p, 'utf8') }),
   });
-  const oom = oomFileOf(h);
-  const l = await launch({ id, name: 'lim-1', spec, containerDir: dir, cgroupProcs: driver.procsFiles(h), ...(oom ? { oomFile: oom } : {}) });
+  // no oomFile: launch finds the memory cgroup's counter next to cgroupProcs itself
+  const l = await launch({ id, name: 'lim-1', spec, containerDir: dir, cgroupProcs: driver.procsFiles(h) });
   return { id, dir, h, l };
 }
 
