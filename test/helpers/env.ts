@@ -61,7 +61,10 @@ export function cgroupDirs(): string[] {
   function walk(d: string, depth: number) {
     out.push(d);
     if (depth > 3) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name), depth + 1);
+    // Other tests remove their cgroups while we walk: a vanished directory is simply not ours to report.
+    let entries;
+    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory()) walk(join(d, e.name), depth + 1);
   }
   return out;
 }
