@@ -10,7 +10,18 @@ export interface Progress {
   event(e: ProjectEvent): void;
   /** A line that is not an event (warnings, summaries). */
   note(line: string): void;
-  done(): void;
+  /** Final render; await it before printing anything else. */
+  done(): void | Promise<void>;
+}
+
+/** A resource the plan will act on, known up front: on a TTY, listr2 shows one task each. */
+export interface PlannedResource {
+  type: ProjectEvent['type'];
+  name: string;
+  /** The event that completes it (`started`, `created`, `removed`, `network-create`…); none: nothing to do. */
+  until?: ProjectEvent['action'];
+  /** Shown while nothing happened to it yet. */
+  title: string;
 }
 
 export function progressMode(flag: string | undefined, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
@@ -38,7 +49,8 @@ export function lineOf(e: ProjectEvent): string {
   return ` ${kind(e)} ${e.name}  ${label}${detail}${code}`;
 }
 
-export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr, resources?: PlannedResource[]): Progress {
+  if (mode === 'tty' && resources?.length) return listrProgress(out, resources);
   if (mode === 'quiet') return { event() {}, note() {}, done() {} };
   if (mode === 'json') {
     return {
@@ -96,4 +108,91 @@ function ttyProgress(out: NodeJS.WriteStream): Progress {
       draw();
     },
   };
+}
+
+/**
+ * listr2 on a TTY: one task per planned resource, all concurrent (the plan is a graph), each
+ * titled with its latest event and finished by the event that completes it; errors fail it.
+ */
+function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): Progress {
+  interface Slot { resolve(): void; reject(e: Error): void; task?: { title: string; output: string }; title: string; until?: string; settled: boolean; started: number }
+  const slots = new Map<string, Slot>();
+  const keyOf = (type: string, name: string) => `${type}:${name}`;
+  let listr: Promise<unknown> | undefined;
+  const start = (async () => {
+    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const tasks = resources.map((r) => {
+      const slot: Slot = { resolve: () => {}, reject: () => {}, title: r.title, settled: false, started: Date.now(), ...(r.until ? { until: r.until } : {}) };
+      const p = new Promise<void>((res, rej) => { slot.resolve = res; slot.reject = rej; });
+      p.catch(() => undefined);
+      slots.set(keyOf(r.type, r.name), slot);
+      if (!r.until) { slot.settled = true; slot.resolve(); }
+      return {
+        title: r.title,
+        task: async (_ctx: unknown, task: { title: string; output: string }) => {
+          slot.task = task;
+          task.title = slot.title;
+          await p;
+          task.title = slot.title;
+        },
+      };
+    });
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(out, out) });
+    listr = new Listr(tasks, {
+      concurrent: true, exitOnError: false, registerSignalListeners: false,
+      rendererOptions: { logger, timer: PRESET_TIMER, collapseSubtasks: false },
+      fallbackRendererOptions: { logger, timer: PRESET_TIMER },
+    }).run().catch(() => undefined);
+  })();
+  return {
+    event(e) {
+      void start.then(() => {
+        const slot = slots.get(keyOf(e.type, e.name));
+        if (!slot || slot.settled) return;
+        if (e.action === 'health_status' || e.action === 'die') return;
+        slot.title = lineOf(e).trim();
+        if (slot.task) slot.task.title = slot.title;
+        if (e.action === 'error') { slot.settled = true; slot.reject(new Error(e.detail ?? 'failed')); }
+        else if (e.action === slot.until || e.action === 'removed' || e.action === 'exited') {
+          if (e.action === 'network-create' || e.action === 'volume-create') slot.title = slot.title.replace(/Creating$/, 'Created');
+          if (slot.task) slot.task.title = slot.title;
+          slot.settled = true;
+          slot.resolve();
+        }
+      });
+    },
+    note(line) {
+      void start.then(() => {
+        const open = [...slots.values()].find((x) => !x.settled && x.task);
+        if (open?.task) open.task.output = line;
+        else out.write(line + '\n');
+      });
+    },
+    async done() {
+      await start;
+      for (const slot of slots.values()) if (!slot.settled) { slot.settled = true; slot.resolve(); }
+      await listr;
+    },
+  };
+}
+
+/** The resources of a plan as listr2 tasks (containers, networks, volumes in plan order). */
+export function resourcesOfPlan(ops: { type: string; kind?: string; resource?: string }[]): PlannedResource[] {
+  const out = new Map<string, PlannedResource>();
+  for (const op of ops) {
+    if (!op.resource) continue;
+    const type = op.kind === 'network' ? 'network' : op.kind === 'volume' ? 'volume' : 'container';
+    const key = `${type}:${op.resource}`;
+    const label = type === 'network' ? 'Network' : type === 'volume' ? 'Volume' : 'Container';
+    const until: PlannedResource['until'] | undefined = op.type === 'createNetwork' ? 'network-create' : op.type === 'createVolume' ? 'volume-create'
+      : op.type === 'start' || op.type === 'restart' ? 'started' : op.type === 'create' || op.type === 'recreate' ? 'created'
+      : op.type === 'remove' ? 'removed' : op.type === 'stop' ? 'stopped' : undefined;
+    const prev = out.get(key);
+    // A later op on the same container (create → start) decides when it is done.
+    if (prev && !until) continue;
+    const r: PlannedResource = { type, name: op.resource, title: ` ${label} ${op.resource}  ${until ? 'Waiting' : op.type === 'keep' ? 'Running' : 'Up to date'}` };
+    if (until) r.until = until;
+    out.set(key, r);
+  }
+  return [...out.values()];
 }

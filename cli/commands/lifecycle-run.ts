@@ -47,7 +47,7 @@ export async function runDown(cmd: Command, opts: { volumes?: boolean; removeOrp
     await downProject(s, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), volumes: opts.volumes === true, declaredVolumes: declared });
   } finally {
     lock.release();
-    progress.done();
+    await progress.done();
   }
   return 0;
 }
@@ -106,7 +106,7 @@ export async function runAction(action: Action, cmd: Command, services: string[]
     }
   } finally {
     lock.release();
-    progress.done();
+    await progress.done();
   }
   await notifySupervisor(t.name, { start: startSupervisor });
   return 0;

@@ -12,7 +12,7 @@ import { TscError, UsageError } from '../../schema/errors.ts';
 import { renderError } from '../render-error.ts';
 import { globalsOf } from '../global-options.ts';
 import { loadProjectFor } from '../load-project.ts';
-import { createProgress, progressMode, type Progress } from '../progress.ts';
+import { createProgress, progressMode, resourcesOfPlan, type PlannedResource, type Progress } from '../progress.ts';
 import { paths, runDir } from '../../executor/state/paths.ts';
 import { acquireLock, type ProjectLock } from '../../executor/state/lock.ts';
 import { observe } from '../../executor/state/observe.ts';
@@ -105,7 +105,13 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
       process.stdout.write(renderPlan(planned) + '\n');
       return 0;
     }
-    return superviseProject(s, lock, progress, {
+    // On a TTY the plan's resources become listr2 tasks; the supervisor of `up -d` sends them to its client.
+    const resources = resourcesOfPlan(planned.operations);
+    if (report) report.send({ resources });
+    const mode = progressMode(g.progress);
+    const planProgress = !report && mode === 'tty' ? createProgress('tty', process.stderr, resources) : progress;
+    return superviseProject(s, lock, planProgress, {
+      after: progress,
       project, planned, opts, report, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(waitMs !== undefined ? { waitMs } : {}),
     });
   }
@@ -135,6 +141,8 @@ async function waitSupervisorGone(project: string): Promise<void> {
 }
 
 interface SuperviseOptions {
+  /** Progress for what happens after the plan (the plan's own may be a finished listr2 list). */
+  after?: Progress;
   project?: Project;
   planned?: import('../../planner/plan.ts').Plan;
   opts?: UpOpts;
@@ -258,15 +266,16 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
 
   if (failure && !signalled && !abortedBy) {
     if (refollow) clearInterval(refollow);
-    progress.done();
+    await progress.done();
     renderError(failure, { debug: false });
-    progress.note('Stopping what was started');
+    (o.after ?? progress).note('Stopping what was started');
     await host.stopAll(o.timeoutMs);
     await host.end('shutdown');
     unsub();
     return failure instanceof TscError ? failure.exitCode : 1;
   }
-  progress.done();
+  await progress.done();
+  const after = o.after ?? progress;
 
   if (!foreground) {
     // `supervise`: until told otherwise.
@@ -279,7 +288,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
   // Foreground: logs are printed (follow), abort rules apply; end when everything is down.
   unsub();
   const SHOWN = new Set(['stop', 'stopped', 'kill', 'restart', 'error']);
-  s.bus.subscribe((e) => { if (SHOWN.has(e.action)) progress.event(e); });
+  s.bus.subscribe((e) => { if (SHOWN.has(e.action)) after.event(e); });
   follow();
   // Nothing left running (and nothing about to restart): compose's attached `up` returns too.
   const idle = setInterval(() => {
@@ -359,7 +368,8 @@ function moveLogIntoProject(project: string): void {
 /** `up -d`: start the supervisor detached (new session), show its progress, return when it says the plan is done. */
 async function spawnDetached(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
-  const progress = createProgress(progressMode(g.progress));
+  const mode = progressMode(g.progress);
+  let progress = createProgress(mode);
   const argv = process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach');
   mkdirSync(runDir(), { recursive: true, mode: 0o755 });
   const logFile = join(runDir(), `.supervisor-${process.pid}-${Date.now()}.log`);
@@ -370,15 +380,16 @@ async function spawnDetached(cmd: Command): Promise<number> {
   let result: { ok: boolean; message: string; exitCode: number } | undefined;
   const rl = createInterface({ input: pipe });
   for await (const line of rl) {
-    let m: { event?: ProjectEvent; note?: string; done?: boolean; ok?: boolean; message?: string; exitCode?: number };
+    let m: { event?: ProjectEvent; note?: string; done?: boolean; ok?: boolean; message?: string; exitCode?: number; resources?: PlannedResource[] };
     try { m = JSON.parse(line) as typeof m; } catch { continue; }
+    if (m.resources && mode === 'tty') progress = createProgress(mode, process.stderr, m.resources);
     if (m.event) progress.event(m.event);
     if (m.note) progress.note(m.note);
     if (m.done) { result = { ok: m.ok === true, message: m.message ?? '', exitCode: m.exitCode ?? 1 }; break; }
   }
   rl.close();
   child.unref();
-  progress.done();
+  await progress.done();
   if (!result) {
     process.stderr.write(`The supervisor ended before the plan was done; see its output in ${logFile} (or supervisor.log in the project's run dir)\n`);
     return 1;

@@ -40,3 +40,25 @@ test('json progress is one JSON object a line; quiet prints nothing', () => {
   assert.deepEqual(q.out, []);
   assert.equal(lineOf({ time: 't', type: 'container', action: 'waiting', name: 'db', detail: 'waiting db healthy 0/1' }), ' Container db  Waiting (waiting db healthy 0/1)');
 });
+
+test('a plan becomes one listr2 task per resource, finished by the event that completes it', async () => {
+  const { resourcesOfPlan } = await import('../../../cli/progress.ts');
+  const r = resourcesOfPlan([
+    { type: 'createNetwork', kind: 'network', resource: 'p_default' },
+    { type: 'create', kind: 'container', resource: 'p-web-1' },
+    { type: 'start', kind: 'container', resource: 'p-web-1' },
+    { type: 'keep', kind: 'container', resource: 'p-db-1' },
+  ]);
+  assert.deepEqual(r.map((x) => [x.type, x.name, x.until ?? null]), [
+    ['network', 'p_default', 'network-create'], ['container', 'p-web-1', 'started'], ['container', 'p-db-1', null],
+  ]);
+  const s = sink();
+  const p = createProgress('tty', s.stream, r);
+  p.event({ time: 't', type: 'network', action: 'network-create', name: 'p_default' });
+  p.event({ time: 't', type: 'container', action: 'started', name: 'p-web-1' });
+  await p.done();
+  const text = s.out.join('');
+  assert.match(text, /Network p_default {2}Created/);
+  assert.match(text, /Container p-web-1 {2}Started/);
+  assert.match(text, /Container p-db-1 {2}Running/);
+});
