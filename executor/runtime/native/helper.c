@@ -894,7 +894,11 @@ static int cmd_run(void)
   while (open_o || open_e || !exited) {
     struct pollfd p[3] = { { open_o ? so.fd : -1, POLLIN, 0 }, { open_e ? se.fd : -1, POLLIN, 0 },
                            { exited ? -1 : pfd, POLLIN, 0 } };
-    if (poll(p, 3, -1) < 0) { if (errno == EINTR) continue; break; }
+    /* After PID 1 is gone, drain what is buffered but do not wait for stray holders of the
+     * pipes (with pid: host nothing kills the rest): quiet for 100 ms ends the container. */
+    int n = poll(p, 3, exited ? 100 : -1);
+    if (n < 0) { if (errno == EINTR) continue; break; }
+    if (n == 0) break;
     if (p[0].revents) open_o = pump(&so);
     if (p[1].revents) open_e = pump(&se);
     if (p[2].revents) {

@@ -151,3 +151,11 @@ test('a waiter killed by hand does not leave waitExit hanging: the status is rep
   assert.equal(exit.lost, true);
   assert.equal(exit.code, 255);
 });
+
+test('with pid: host the container ends with its main process, even if a background child keeps its output open', async () => {
+  const t0 = Date.now();
+  const r = await run('sleep 3 & echo main done', { pid: 'host' });
+  assert.equal(r.exit.code, 0);
+  assert.ok(Date.now() - t0 < 2000, `exit.json written without waiting for the background sleep (${Date.now() - t0} ms)`);
+  assert.deepEqual(r.out, ['main done']);
+});
