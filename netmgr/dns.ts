@@ -59,7 +59,10 @@ export async function startDns(registry: NameRegistry, o: DnsOptions = {}): Prom
       const r = await relay(up, msg, o.timeoutMs ?? 2000).catch(() => undefined);
       if (r) return r;
     }
-    return dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | 2 /* SERVFAIL */, questions: q.questions });
+    // No upstream at all: the name does not exist as far as we know (NXDOMAIN lets resolvers go on to
+    // the next search domain or the bare name); upstreams that did not answer: SERVFAIL.
+    const rcode = ups.length === 0 ? 3 /* NXDOMAIN */ : 2 /* SERVFAIL */;
+    return dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcode, questions: q.questions });
   }
 
   async function bind(gateway: string): Promise<void> {
