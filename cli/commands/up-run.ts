@@ -226,7 +226,9 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
       stops.set(c.id, followLog(paths.container(c.id), (l) => { process.stdout.write(prefixer.format(c.name, c.service, l) + '\n'); }, { fromStart: Date.parse(c.startedAt ?? c.createdAt) >= upStarted || c.desired !== 'running' }));
     }
   };
-  const refollow = foreground ? setInterval(follow, 200) : undefined;
+  // With a listr2 list on screen, logs wait for the plan to end (they start from the beginning anyway).
+  const deferLogs = o.after !== undefined && o.after !== progress;
+  let refollow = foreground && !deferLogs ? setInterval(follow, 200) : undefined;
 
   let failure: unknown;
   if (o.planned && o.project) {
@@ -290,6 +292,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
   const SHOWN = new Set(['stop', 'stopped', 'kill', 'restart', 'error']);
   s.bus.subscribe((e) => { if (SHOWN.has(e.action)) after.event(e); });
   follow();
+  refollow ??= setInterval(follow, 200);
   // Nothing left running (and nothing about to restart): compose's attached `up` returns too.
   const idle = setInterval(() => {
     if (signalled || abortedBy) return;
