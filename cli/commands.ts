@@ -28,6 +28,7 @@ import { register as topCmd } from './commands/top.ts';
 import { register as waitCmd } from './commands/wait.ts';
 import { register as eventsCmd } from './commands/events.ts';
 import { register as statsCmd } from './commands/stats.ts';
+import { register as createCmd } from './commands/create.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
@@ -57,4 +58,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   waitCmd,
   eventsCmd,
   statsCmd,
+  createCmd,
 ];

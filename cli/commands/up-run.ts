@@ -93,7 +93,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     try {
       planned = plan(project, observed, {
         services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),
-        ...(opts.noRecreate ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
+        ...(opts.noRecreate || opts.recreate === false ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
         ...(opts.start === false ? { noStart: true } : {}), ...(Object.keys(scale).length ? { scale } : {}),
       });
     } catch (e) {

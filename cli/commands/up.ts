@@ -14,6 +14,8 @@ export interface UpOpts {
   exitCodeFrom?: string;
   scale?: string[];
   forceRecreate?: boolean;
+  /** `--no-recreate` (commander stores the negation). */
+  recreate?: boolean;
   noRecreate?: boolean;
   deps: boolean;
   removeOrphans?: boolean;
