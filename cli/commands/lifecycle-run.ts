@@ -28,12 +28,15 @@ export async function runDown(cmd: Command, opts: { volumes?: boolean; removeOrp
   const progress = createProgress(progressMode(t.globals.progress));
   const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
   if (opts.rmi) progress.note(`WARN --rmi ${opts.rmi} is not supported yet: images are kept (tscompose image rm removes them)`);
-  const { controlRequest } = await import('../../executor/supervisor/control.ts');
-  // 1. A live supervisor stops everything (it knows what it is restarting) and exits.
+  const { controlRequest, subscribeEvents } = await import('../../executor/supervisor/control.ts');
+  // 1. A live supervisor stops everything (it knows what it is restarting) and exits; we show its stops.
   const before = readState(t.name).supervisor;
+  let unsubscribe: (() => void) | undefined;
   try {
+    unsubscribe = await subscribeEvents(t.name, (e) => { if (e.action === 'stop' || e.action === 'stopped') progress.event(e); });
     await controlRequest(t.name, 'shutdown', timeoutMs !== undefined ? { timeoutMs } : {}, (timeoutMs ?? 10_000) + 60_000);
   } catch { /* none, or it died: the journal is enough */ }
+  unsubscribe?.();
   if (before && isAlive(realProc, before.pid, before.startTime)) {
     for (let i = 0; i < 100 && isAlive(realProc, before.pid, before.startTime); i++) await new Promise((r) => setTimeout(r, 30));
     // Not answering: it must not restart anything behind our back.

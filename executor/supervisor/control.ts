@@ -104,3 +104,28 @@ export async function supervisorAlive(project: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Streams the supervisor's events to `onEvent` until the returned function is called. Rejects when no supervisor listens. */
+export function subscribeEvents(project: string, onEvent: (e: ProjectEvent) => void): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(paths.controlSocket(project));
+    let buf = '';
+    let subscribed = false;
+    const close = () => { sock.destroy(); };
+    sock.on('connect', () => sock.write(JSON.stringify({ id: 1, op: 'events' }) + '\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const m = JSON.parse(buf.slice(0, nl)) as { result?: string; event?: ProjectEvent };
+        buf = buf.slice(nl + 1);
+        if (!subscribed && m.result === 'subscribed') { subscribed = true; resolve(close); }
+        if (m.event) onEvent(m.event);
+      }
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (subscribed) return;
+      reject(e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? new NoSupervisorError(project) : e);
+    });
+  });
+}
