@@ -149,7 +149,10 @@ export function initFiles(project: Project, serviceName: string, c: InitTarget):
   initInputs.set(c.id, { hosts, service });
   const mode = parseNetworkMode(service.network_mode);
   // Before attach the gateway may not exist yet; attach rewrites these with the real addresses.
-  const gateway = mode.kind === 'bridge' ? firstGateway(project, service) : undefined;
+  // service:X shares X's namespace, so it uses X's nameserver (our DNS on X's first network).
+  const owner = mode.kind === 'service' ? project.services[mode.target] : service;
+  const gateway = mode.kind === 'bridge' || (mode.kind === 'service' && owner && parseNetworkMode(owner.network_mode).kind === 'bridge')
+    ? firstGateway(project, owner ?? service) : undefined;
   return renderInit(service, { ...hosts, ...(gateway ? { hostGateway: gateway } : {}) }, gateway);
 }
 

@@ -63,6 +63,7 @@ test('names, isolation, modes and a published port work on real containers, and 
 
   // Modes: none has only lo; service:web shares web's interfaces.
   assert.deepEqual(x('lone', 'ip', '-o', 'link').stdout.trim().split('\n').map((l) => l.split(':')[1]?.trim()), ['lo']);
+  assert.match(x('sidecar', 'cat', '/etc/resolv.conf').stdout, /^nameserver 10\.\d+\.\d+\.1$/m, 'service: mode uses our DNS');
   assert.equal(x('sidecar', 'ip', '-o', 'addr').stdout.replace(/valid_lft.*$/gm, ''), x('web', 'ip', '-o', 'addr').stdout.replace(/valid_lft.*$/gm, ''));
 
   // Published on 127.0.0.1.
