@@ -23,7 +23,7 @@ export function testEnv(label = 't'): TestEnv {
   const project = `t${label.replace(/[^a-z0-9]/g, '').slice(0, 12)}${randomBytes(3).toString('hex')}`;
   return {
     dir, root, run, project,
-    env: { ...process.env, TSCOMPOSE_ROOT: root, TSCOMPOSE_RUN: run, CI: 'true' },
+    env: { ...process.env, TSCOMPOSE_ROOT: root, TSCOMPOSE_RUN: run, CI: 'true', TSCOMPOSE_DNS_UPSTREAMS: '' },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
