@@ -79,14 +79,28 @@ export async function runAction(action: Action, cmd: Command, services: string[]
         break;
       }
       case 'start':
-        await walkGraph(containerGraph(s, cs), async (n) => { await startContainer(s, n.c); }, {});
+      case 'restart': {
+        if (action === 'restart') await stopInReverseOrder(s, cs, so);
+        // With a live supervisor (it runs the healthchecks), depends_on conditions are awaited as in `up`.
+        const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
+        const live = await supervisorAlive(t.name);
+        const { Supervisor } = await import('../../executor/supervisor/supervisor.ts');
+        const { waitDependencies } = await import('../../executor/supervisor/up.ts');
+        const view = new Supervisor(s); // reads health.json / exit.json; tracks nothing
+        const deps = s.journal.state.serviceDeps ?? {};
+        const conds = t.project?.services;
+        await walkGraph(containerGraph(s, cs), async (n) => {
+          if (live && conds?.[n.c.service]) {
+            const waits = Object.entries(conds[n.c.service]!.depends_on ?? {}).filter(([d]) => (deps[n.c.service] ?? []).includes(d))
+              .map(([service, d]) => ({ service, condition: d.condition, required: d.required }));
+            await waitDependencies(s, n.c.service, waits, view, { hashOf: () => '', depTimeoutMs: 120_000 });
+          }
+          await startContainer(s, s.journal.container(n.id) ?? n.c);
+          if (live) await controlRequest(t.name, 'reload', {}, 3000).catch(() => undefined);
+        }, {});
         startSupervisor = true;
         break;
-      case 'restart':
-        await stopInReverseOrder(s, cs, so);
-        await walkGraph(containerGraph(s, cs), async (n) => { await startContainer(s, s.journal.container(n.id) ?? n.c); }, {});
-        startSupervisor = true;
-        break;
+      }
       case 'pause':
       case 'unpause':
         for (const c of cs) {

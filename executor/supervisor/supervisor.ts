@@ -18,6 +18,8 @@ import { signalNumber } from './exit-code.ts';
 
 interface Tracked {
   ac: AbortController;
+  /** The PID 1 this entry watches: another command may have started a new run since. */
+  pid?: number;
   health?: HealthState;
   exit?: ExitInfo;
   restarting?: boolean;
@@ -62,8 +64,12 @@ export class Supervisor {
   }
 
   track(c: ContainerRecord): void {
-    if (this.closed || this.tracked.has(c.id)) return;
+    if (this.closed) return;
+    const known = this.tracked.get(c.id);
+    if (known && (known.pid === c.pid || known.restarting)) return;
+    if (known) this.untrack(c.id); // a new run started by another command (`start`, `restart`)
     const t: Tracked = { ac: new AbortController() };
+    if (c.pid) t.pid = c.pid;
     const prev = readHealth(c.id);
     if (prev) t.health = prev;
     this.tracked.set(c.id, t);
@@ -160,6 +166,7 @@ export class Supervisor {
     t.restarting = false;
     if (restarted) {
       t.exit = undefined;
+      if (restarted.pid) t.pid = restarted.pid;
       if (t.health) t.health = initialHealth();
       void this.watchExit(restarted, t);
     } else {

@@ -11,7 +11,8 @@ import { containerStatus } from '../state/observe.ts';
 import type { Ctx } from './context.ts';
 import type { PlanLike, PlanOp } from './plan-types.ts';
 import { walkGraph } from './run-graph.ts';
-import { createContainer, removeContainer, startContainer, stopContainer } from './containers.ts';
+import { createContainer, readMeta, removeContainer, startContainer, stopContainer } from './containers.ts';
+import { initialHealth } from './health.ts';
 import { ensureNetwork } from './networks.ts';
 import { conditionState, type DepContainer } from './depends.ts';
 import { lastLines } from './logs.ts';
@@ -152,7 +153,8 @@ export function depContainers(ctx: Ctx, service: string, sup: Supervisor): DepCo
     .map((c) => {
       const exit = sup.lastExit(c.id) ?? (c.pid ? ctx.engine.runtime.readExit(paths.container(c.id)) : undefined);
       const d: DepContainer = { name: c.name, status: containerStatus(c, { proc: ctx.proc, readExit: () => exit }) };
-      const h = sup.health(c.id);
+      // A container with a healthcheck that has no result yet is "starting", not "without healthcheck".
+      const h = sup.health(c.id) ?? (readMeta(c.id).health ? initialHealth() : undefined);
       if (h) d.health = h;
       if (exit) d.exit = exit;
       if (sup.willRestart(c.id)) d.willRestart = true;

@@ -100,6 +100,28 @@ test('the supervisor restarts an on-failure container after its backoff, and not
   assert.deepEqual([...fake.live], []);
 });
 
+test('a run started by another command (start) is watched again after the supervisor re-reads the journal', async () => {
+  const name = `${env.project}s`;
+  const fake = new FakeEngine();
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, { w: service({ restart: 'on-failure' }) });
+  const sup = new Supervisor(ctx);
+  await runPlan(ctx, p, createAll(['w']), sup, { hashOf: () => 'h' });
+  const id = Object.keys(ctx.journal.state.containers)[0]!;
+  const { stopContainer, startContainer } = await import('../../../executor/supervisor/containers.ts');
+  await stopContainer(ctx, ctx.journal.container(id)!, {});
+  await waitFor(() => ctx.bus.history.some((e) => e.action === 'exited'));
+  // `tscompose start` in another process: new PID in the journal, then `reload` → adopt().
+  await startContainer(ctx, ctx.journal.container(id)!);
+  sup.adopt();
+  fake.exitContainer(id, 1);
+  await waitFor(() => ctx.bus.history.some((e) => e.action === 'restart'));
+  assert.equal(fake.calls.filter((c) => c.startsWith('runtime.launch')).length, 3);
+  sup.close();
+  await downProject(ctx, { timeoutMs: 0 });
+  assert.deepEqual([...fake.live], []);
+});
+
 test('down stops dependents before their dependencies', async () => {
   const name = `${env.project}d`;
   const fake = new FakeEngine();
