@@ -3,7 +3,7 @@
 // The helper stays as the container's waiter: it owns the output → log file and writes
 // exit.json, so this process may die without the container noticing (ARCHITECTURE.md).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ContainerError, TscError } from '../../schema/errors.ts';
@@ -287,6 +287,15 @@ export interface ExecOptions {
   capabilities?: OciProcess['capabilities'];
   noNewPrivileges?: boolean;
   seccomp?: Uint8Array;
+  /**
+   * Aborting kills the exec'd process and everything it started (SIGKILL to the helper's process
+   * group and to every descendant); execIn then rejects with `EXEC_ABORTED` once they are gone.
+   * An abortable exec runs in its own process group, so a Ctrl-C at our terminal does not reach
+   * it (healthchecks; `exec` in the CLI passes no signal).
+   */
+  signal?: AbortSignal;
+  /** Like `signal`, after this many ms (`EXEC_TIMEOUT`): a healthcheck's `timeout`. */
+  timeoutMs?: number;
 }
 
 export interface ExecResult { code: number; signal: number | null; stdout?: string; stderr?: string }
@@ -330,9 +339,11 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
     throw new ContainerError(name, 'exec', e);
   }
   const mode = o.stdio ?? (o.tty ? 'inherit' : 'pipe');
+  const abortable = o.signal !== undefined || o.timeoutMs !== undefined;
+  if (o.signal?.aborted) throw new ContainerError(name, 'exec', new TscError('EXEC_ABORTED', 'The exec was cancelled before it started'));
   let h;
   try {
-    h = startHelper('exec', spec, { detached: false, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
+    h = startHelper('exec', spec, { detached: abortable, stdio: mode === 'pipe' ? ['ignore', 'pipe', 'pipe'] : mode });
   } catch (e) {
     throw new ContainerError(name, 'exec', e);
   }
@@ -340,23 +351,74 @@ export async function execIn(o: ExecOptions): Promise<ExecResult> {
   const err: Buffer[] = [];
   h.child.stdout?.on('data', (b: Buffer) => out.push(b));
   h.child.stderr?.on('data', (b: Buffer) => err.push(b));
+  let stopped: 'EXEC_ABORTED' | 'EXEC_TIMEOUT' | undefined;
+  const helperPid = h.child.pid;
+  const stop = (why: 'EXEC_ABORTED' | 'EXEC_TIMEOUT') => {
+    if (stopped || helperPid === undefined || h.child.exitCode !== null || h.child.signalCode !== null) return;
+    stopped = why;
+    killExecTree(helperPid);
+  };
+  const onAbort = () => stop('EXEC_ABORTED');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = o.timeoutMs !== undefined ? setTimeout(() => stop('EXEC_TIMEOUT'), o.timeoutMs) : undefined;
   let result: ExecResult | undefined;
+  let code: string;
   try {
-    for await (const m of h.messages) {
-      if (m.type === 'error') throw new ContainerError(name, m.step === 'exec' ? 'exec' : `exec ${m.step}`, stepError(m));
-      if (m.type === 'exit') result = { code: m.code, signal: m.signal };
+    try {
+      for await (const m of h.messages) {
+        if (m.type === 'error') throw new ContainerError(name, m.step === 'exec' ? 'exec' : `exec ${m.step}`, stepError(m));
+        if (m.type === 'exit') result = { code: m.code, signal: m.signal };
+      }
+    } catch (e) {
+      if (e instanceof ContainerError) throw e;
+      throw new ContainerError(name, 'exec', e);
     }
-  } catch (e) {
-    if (e instanceof ContainerError) throw e;
-    throw new ContainerError(name, 'exec', e);
+    code = await exitOf(h.child);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    if (timer) clearTimeout(timer);
   }
-  const code = await exitOf(h.child);
+  if (stopped) {
+    // The helper (the exec'd process's parent) has exited: the process is gone too (SIGKILL'd).
+    const msg = stopped === 'EXEC_TIMEOUT' ? `The exec ran longer than ${o.timeoutMs} ms and was killed` : 'The exec was cancelled and killed';
+    throw new ContainerError(name, 'exec', new TscError(stopped, msg));
+  }
   if (!result) throw new ContainerError(name, 'exec', new TscError('HELPER', `The exec helper ended without a status (exit ${code})`));
   if (mode === 'pipe') {
     result.stdout = Buffer.concat(out).toString('utf8');
     result.stderr = Buffer.concat(err).toString('utf8');
   }
   return result;
+}
+
+/**
+ * SIGKILLs an exec helper and what it runs: every descendant first (found through /proc before
+ * anything dies, since orphans are re-parented to the container's PID 1 and the chain is lost;
+ * with a tty the process has its own session), then the helper's process group (children that
+ * left the tree but stayed in the group).
+ */
+function killExecTree(helperPid: number): void {
+  for (const pid of descendantsOf(helperPid)) killProcess(pid, 'SIGKILL');
+  try { process.kill(-helperPid, 'SIGKILL'); } catch { /* group already gone */ }
+}
+
+/** Host pids whose parent chain leads to `root` (from /proc/<pid>/stat). */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try { entries = readdirSync('/proc'); } catch { return []; }
+  for (const d of entries) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid);
+    if (list) list.push(Number(d)); else children.set(ppid, [Number(d)]);
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length) for (const c of children.get(todo.pop()!) ?? []) { out.push(c); todo.push(c); }
+  return out;
 }
 
 /** `K=V` lists: later keys replace earlier ones in place. */

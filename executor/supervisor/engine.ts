@@ -5,6 +5,14 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ImageInfo } from './ports.ts';
 import type { CgroupHandle, CgroupDriver } from '../cgroup/driver.ts';
+import { readState } from '../state/journal.ts';
+import { paths } from '../state/paths.ts';
+
+/** The dir of the project's container whose PID 1 is `pid` (callers know the pid, not always the id). */
+export function containerDirOf(project: string, pid: number): string | undefined {
+  const c = Object.values(readState(project).containers).find((x) => x.pid === pid);
+  return c ? paths.container(c.id) : undefined;
+}
 
 export async function realEngine(project: string): Promise<Engine> {
   const [runtime, host, etc, cgroup, rootfs, volume, prepare, net, imageStore] = await Promise.all([
@@ -96,8 +104,12 @@ export async function realEngine(project: string): Promise<Engine> {
       readExit: (dir) => runtime.readExit(dir),
       waitExit: (dir, signal) => runtime.waitExit(dir, signal),
       execIn: async (o) => {
+        // The container's dir gives exec its defaults as `docker exec` has them (config.json:
+        // env, user, cwd, capabilities, no_new_privs, seccomp); our env/user/cwd go on top.
+        const containerDir = o.containerDir ?? containerDirOf(project, o.pid);
         const r = await runtime.execIn({
           pid: o.pid, cgroupProcs: o.cgroupProcs, argv: o.argv, env: o.env ?? [], stdio: o.stdio,
+          ...(containerDir ? { containerDir } : {}), ...(o.signal ? { signal: o.signal } : {}),
           ...(o.name ? { name: o.name } : {}), ...(o.user ? { user: o.user } : {}), ...(o.cwd ? { cwd: o.cwd } : {}), ...(o.tty ? { tty: true } : {}),
         });
         return { code: r.code, signal: r.signal, output: (r.stdout ?? '') + (r.stderr ?? '') };

@@ -74,6 +74,9 @@ export interface ExecRequest {
   /** 'inherit' for `exec`, 'pipe' for healthchecks (output is returned). */
   stdio: 'inherit' | 'pipe' | 'ignore';
   name?: string;
+  /** The container's dir (defaults: env, user, cwd, caps, seccomp); engine.ts finds it by pid when absent. */
+  containerDir?: string;
+  /** Aborting kills the exec'd process (healthcheck timeout). */
   signal?: AbortSignal;
   detach?: boolean;
 }
