@@ -21,9 +21,10 @@ export function snapshotHostObjects() {
     for (const h of readdirSync('/sys/fs/cgroup')) {
       const base = join('/sys/fs/cgroup', h, 'tscompose');
       if (!existsSync(base)) continue;
+      objs.add(`cgroup ${base}`);
       try {
-        for (const p of readdirSync(base)) objs.add(`cgroup ${join(base, p)}`);
-      } catch { /* not a dir */ }
+        for (const e of readdirSync(base, { withFileTypes: true })) if (e.isDirectory()) objs.add(`cgroup ${join(base, e.name)}`);
+      } catch { /* removed meanwhile */ }
     }
   }
   try {

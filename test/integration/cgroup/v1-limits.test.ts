@@ -85,7 +85,9 @@ test('pids_limit: 50 contains a fork bomb, and killAll ends it', { skip: usable 
   const p = project();
   // Also capped at half a CPU: the bomb spins on failed forks and the machine is shared.
   const h = driver.create(p, 'bomb', resourcesOf(svc({ pids_limit: 50, cpus: 0.5 }), 'bomb'));
-  const c = await inCgroup(h, 'b() { b | b & }; b; wait');
+  // The bomb runs in a subshell: when a fork hits the limit, dash exits the shell that tried,
+  // and the test's own shell must stay put (exec, no fork) until killAll ends it.
+  const c = await inCgroup(h, '(b() { b | b & }; b); exec sleep 30');
   await sleep(2000);
   const dir = h.dirs.pids!;
   const current = Number(readFileSync(join(dir, 'pids.current'), 'utf8'));
