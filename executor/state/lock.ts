@@ -3,7 +3,7 @@
 // interleave journal writes. It is a kernel flock on `$TSCOMPOSE_RUN/<project>/lock`, released by
 // the kernel when the holder dies (kill -9 included), so there is no stale lock to break. The file
 // also holds the holder's pid, start time and command, only to tell a waiting user who holds it.
-import { openSync, closeSync, writeFileSync, readFileSync, mkdirSync, ftruncateSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync, readFileSync, mkdirSync, ftruncateSync, fstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from './paths.ts';
@@ -51,25 +51,33 @@ export async function acquireLock(project: string, opts: LockOptions): Promise<P
     mine.depth++;
     return handle(project, file);
   }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, 'a+', 0o600);
   const started = Date.now();
   const timeout = opts.timeoutMs ?? 60_000;
   let told = false;
-  try {
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      if (tryFlockExclusive(fd, file)) break;
-      if (!told) {
-        told = true;
-        opts.onWait?.(readHolder(project));
+  let fd: number;
+  for (;;) {
+    fd = openLockFile(file);
+    try {
+      for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+        if (tryFlockExclusive(fd, file)) break;
+        if (!told) {
+          told = true;
+          opts.onWait?.(readHolder(project));
+        }
+        if (Date.now() - started > timeout) throw new LockTimeoutError(project, readHolder(project), Date.now() - started);
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        await sleep(delay);
       }
-      if (Date.now() - started > timeout) throw new LockTimeoutError(project, readHolder(project), Date.now() - started);
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      await sleep(delay);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
     }
-  } catch (e) {
+    // `down` removes the project's run dir, lock file included, as its last act while it holds
+    // the lock: a command that was waiting on that file now holds a lock on a file nobody else
+    // can open. Only a lock on the file that is at the path counts; else take the new one.
+    if (isLockFileAtPath(fd, file)) break;
+    funlock(fd);
     closeSync(fd);
-    throw e;
   }
   const holder: LockHolder = {
     pid: process.pid,
@@ -82,6 +90,28 @@ export async function acquireLock(project: string, opts: LockOptions): Promise<P
   writeFileSync(fd, JSON.stringify(holder) + '\n');
   held.set(file, { fd, depth: 1 });
   return handle(project, file);
+}
+
+/** Opens (creating) the lock file; the dir may vanish between mkdir and open when a `down` removes it. */
+function openLockFile(file: string): number {
+  for (let i = 0; ; i++) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      return openSync(file, 'a+', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || i >= 20) throw e;
+    }
+  }
+}
+
+function isLockFileAtPath(fd: number, file: string): boolean {
+  try {
+    const a = fstatSync(fd);
+    const b = statSync(file);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
 }
 
 function handle(project: string, file: string): ProjectLock {

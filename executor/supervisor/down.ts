@@ -3,7 +3,11 @@
 // volumes, then the project's cgroup parent. Works on whatever a crash left, because every
 // object was journaled before it was created and every undo is idempotent.
 import type { ContainerRecord } from '../state/journal.ts';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeState, isEmpty } from '../state/journal.ts';
+import { acquireLock } from '../state/lock.ts';
+import { paths, rootDir } from '../state/paths.ts';
 import type { Ctx } from './context.ts';
 import { walkGraph } from './run-graph.ts';
 import { removeContainer, stopContainer, isRunning } from './containers.ts';
@@ -73,7 +77,44 @@ export async function downProject(ctx: Ctx, o: DownOptions = {}): Promise<void> 
     if (isEmpty(ctx.journal.state) && errors.length === 0) {
       // Volumes without -v outlive the state file: they are found again by name from the stack file.
       removeState(ctx.project);
+      try { await removeRunDir(ctx.project); } catch (e) { errors.push(e); }
     }
   }
   if (errors.length) throw errors[0];
+}
+
+/** Where a finished project's non-empty supervisor.log is kept (the run dir itself goes). */
+export function keptSupervisorLog(project: string): string {
+  return join(rootDir(), 'logs', `${project}-supervisor.log`);
+}
+
+/**
+ * Removes `$TSCOMPOSE_RUN/<project>/` once the project has nothing left: state.json is gone, the
+ * control socket and the lock file go too. It runs holding the project lock (re-entrantly: the
+ * caller holds it) and unlinks the lock file as its very last act: acquireLock only counts a lock
+ * on the file that is at the path, so a command that waited on the old file retries on a new one
+ * (release first, then unlink, would let us delete the file of a command that locked it in between).
+ * A non-empty supervisor.log (the supervisor's own errors: worth keeping after a failure) moves to
+ * `$TSCOMPOSE_ROOT/logs/<project>-supervisor.log`.
+ */
+export async function removeRunDir(project: string): Promise<void> {
+  const dir = paths.project(project);
+  if (!existsSync(dir)) return;
+  const lock = await acquireLock(project, { command: 'down', timeoutMs: 0 });
+  try {
+    if (existsSync(paths.state(project))) return; // something was created meanwhile: not ours to remove
+    const log = join(dir, 'supervisor.log');
+    let size = 0;
+    try { size = statSync(log).size; } catch { /* none */ }
+    if (size > 0) {
+      mkdirSync(join(rootDir(), 'logs'), { recursive: true, mode: 0o700 });
+      renameSync(log, keptSupervisorLog(project));
+    }
+    for (const e of readdirSync(dir)) if (e !== 'lock') rmSync(join(dir, e), { recursive: true, force: true });
+    rmSync(paths.lock(project), { force: true });
+    // ENOTEMPTY/ENOENT: a concurrent command is already setting the project up again.
+    try { rmdirSync(dir); } catch { /* kept for it */ }
+  } finally {
+    lock.release();
+  }
 }
