@@ -592,6 +592,28 @@ static int open_pty(const char *ptmx, char *slave, size_t n)
   return m;
 }
 
+/* Whether a child we just cloned already has a SIGKILL pending or is dead (see cmd_run's clone3). */
+static int doomed_child(pid_t pid)
+{
+  char p[64], line[256];
+  snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(p, "re");
+  if (!f) return 0;
+  int doomed = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, "State:", 6)) {
+      char *c = line + 6;
+      while (*c == ' ' || *c == '\t') c++;
+      if (*c == 'Z' || *c == 'X') doomed = 1;
+    } else if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7)) {
+      unsigned long long mask = strtoull(line + 7, NULL, 16);
+      if (mask & (1ULL << (SIGKILL - 1))) doomed = 1;
+    }
+  }
+  fclose(f);
+  return doomed;
+}
+
 /* --------------------------------------------------------------- run ---- */
 
 struct child_args { int sync_rd, err_wr, out_wr, err_out_wr, in_rd; const char *pty; };
@@ -828,6 +850,15 @@ static int cmd_run(void)
     pid = syscall(SYS_clone3, &ca, sizeof ca);
     /* An older kernel (ENOSYS, E2BIG) or a cgroup that refuses it: write the PID like the others. */
     if (pid < 0) v2 = -1;
+    /* Linux 6.x: a child cloned INTO a cgroup that was ever cgroup.kill'ed (CgroupDriver.killAll)
+     * gets SIGKILL at fork, because cgroup_post_fork compares the target's kill_seq with the one
+     * read from OUR cgroup. The signal is queued before clone3 returns, so it shows here: reap
+     * that child and place a plain clone by writing its PID (migration has no such check). */
+    else if (pid > 0 && doomed_child(pid)) {
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+      pid = -1;
+      v2 = -1;
+    }
     close(v2fd);
   }
   /* clone() without CLONE_VM and without a stack behaves like fork(), with namespace flags. */
