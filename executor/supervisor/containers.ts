@@ -271,19 +271,28 @@ export async function stopContainer(ctx: Ctx, c: ContainerRecord, o: StopOptions
       timer.abort();
       o.hurry?.removeEventListener('abort', onHurry);
       if (r !== 'timeout') {
+        await killLeftovers(ctx, c);
         ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id });
         return r;
       }
     }
-    // PID 1 dying takes its whole PID namespace with it, so no cgroup-wide kill here (and a
-    // container relaunched into a cgroup that got cgroup.kill fails to start: docs/contracts.md).
     ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
     const e = await exited;
+    await killLeftovers(ctx, c);
     ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id, detail: 'killed' });
     return e;
   } finally {
     ac.abort();
   }
+}
+
+/**
+ * PID 1 dying takes its own PID namespace with it, but a container that joined another's
+ * (`pid: host`, `pid: service:X`) leaves its other processes running: end them through the
+ * cgroup. (Relaunching into a cgroup after cgroup.kill is safe since the helper checks for it.)
+ */
+async function killLeftovers(ctx: Ctx, c: ContainerRecord): Promise<void> {
+  if (c.cgroup !== undefined) await ctx.engine.cgroups.killAll(c.cgroup);
 }
 
 type Undo = (ctx: Ctx, c: ContainerRecord) => Promise<void> | void;

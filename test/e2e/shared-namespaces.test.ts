@@ -17,7 +17,7 @@ writeFileSync(`${stack}/compose.yaml`, `services:
     stop_grace_period: 0s
   joiner:
     image: tscompose-test/busybox:latest
-    command: ["sh", "-c", "echo from-joiner > /data/joiner.txt; exec sleep 3602"]
+    command: ["sh", "-c", "echo from-joiner > /data/joiner.txt; sleep 3603 & exec sleep 3602"]
     pid: service:owner
     ipc: service:owner
     volumes_from: [owner]
@@ -56,6 +56,13 @@ test('pid and ipc service: joins the other container\'s namespaces; volumes_from
   assert.equal(sh('owner', 'cat /data/joiner.txt').trim(), 'from-joiner');
   sh('joiner', 'echo later > /shared/later.txt');
   assert.equal(sh('owner', 'cat /shared/later.txt').trim(), 'later');
+
+  // Stopping the joiner ends every process of it, not only its main one: in the owner's PID
+  // namespace its background child would otherwise be adopted by the owner's PID 1 and live on.
+  assert.match(sh('owner', 'ps -o args'), /sleep 3603/);
+  const stop = e.tsc(['-p', e.project, 'stop', 'joiner'], { cwd: stack });
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.doesNotMatch(sh('owner', 'ps -o args'), /sleep 360[23]/);
 
   const down = e.tsc(['-p', e.project, 'down', '-v', '-t', '0'], { cwd: stack });
   assert.equal(down.code, 0, down.stderr);
