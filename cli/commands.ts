@@ -29,6 +29,7 @@ import { register as waitCmd } from './commands/wait.ts';
 import { register as eventsCmd } from './commands/events.ts';
 import { register as statsCmd } from './commands/stats.ts';
 import { register as createCmd } from './commands/create.ts';
+import { register as watchCmd } from './commands/watch.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
   version,
@@ -58,5 +59,6 @@ export const COMMANDS: ((program: Command) => void)[] = [
   waitCmd,
   eventsCmd,
   statsCmd,
+  watchCmd,
   createCmd,
 ];

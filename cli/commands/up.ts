@@ -28,6 +28,7 @@ export interface UpOpts {
   pull?: string;
   supervisorFd?: string;
   color: boolean;
+  watch?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -57,8 +58,16 @@ export function register(program: Command): void {
     .option('--timestamps', 'Show timestamps')
     .option('--build', 'Build images before starting containers (not supported yet)')
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
+    .option('--watch', 'Watch source code and the stack file and sync, restart or recreate services on change (develop.watch)')
     .addOption(new Option('--supervisor-fd <fd>').hideHelp())
     .action(async (services: string[], opts: UpOpts, cmd: Command) => {
+      if (opts.watch && !opts.supervisorFd && !opts.dryRun) {
+        // The stack runs detached; the watch session follows it here and Ctrl-C stops both.
+        const { runWatch } = await import('./watch-run.ts');
+        const upArgv = [...process.argv.slice(2).filter((a) => a !== '--watch' && a !== '-d' && a !== '--detach'), '-d'];
+        process.exitCode = await runWatch(cmd, services, { up: true, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, { upArgv, stopOnExit: !opts.detach });
+        return;
+      }
       const { runUp } = await import('./up-run.ts');
       process.exitCode = await runUp(cmd, services, opts);
     });
