@@ -122,12 +122,16 @@ export async function runWatch(cmd: Command, services: string[], opts: WatchOpts
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   clearInterval(timer);
-  await session.close();
+  say(`${sig}: ending watch`);
+  // A reload or restart in flight gets a moment to finish; watch never waits forever on its way out.
+  await Promise.race([session.close(), new Promise((r) => setTimeout(r, 5000).unref())]);
   for (const stop of follows.values()) stop();
   if (extra.stopOnExit) {
     say('Gracefully stopping...');
     await runSelf([...gargs, 'stop', ...timeoutArgs], 'stop').catch((e: unknown) => say((e as Error).message));
   }
   // `watch` ended by the user is a normal end; `up --watch` returns as a signalled foreground `up`.
+  // Handles of the parts (engine, sync worker) must not keep the process alive once watch is done.
+  setTimeout(() => process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode)), 100).unref();
   return extra.stopOnExit && sig === 'SIGINT' ? 130 : 0;
 }

@@ -93,6 +93,18 @@ test('a broken stack-file edit is reported with its line and nothing is stopped'
   writeFileSync(file, good);
 });
 
+test('a hook edit runs the rule\'s exec in the worker, its output among the logs', async () => {
+  writeFileSync(join(stack, 'hooks/one.sh'), 'echo 1\n');
+  await eventually(() => /worker: exec sh -c .* → exit 0/.test(out), 30_000, 'the exec line');
+  await eventually(() => /worker-1 +\| reloaded: 1 hook files/.test(out), 10_000, 'the hook output');
+});
+
+test('a config edit restarts api through `restart`, and api then prints the new file', async () => {
+  writeFileSync(join(stack, 'config/config.txt'), 'greeting=from-watch\n');
+  await eventually(() => /api: restarted \(\d+ ms\)/.test(out), 30_000, 'the restart line');
+  await eventually(() => /api-1 +\| config: greeting=from-watch/.test(out), 15_000, 'api printing the new config');
+});
+
 test('Ctrl-C ends watch, the stack keeps running, and down leaves nothing', async () => {
   child!.kill('SIGINT');
   const code = await Promise.race([exited!, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]);
