@@ -105,11 +105,29 @@ test('a config edit restarts api through `restart`, and api then prints the new 
   await eventually(() => /api-1 +\| config: greeting=from-watch/.test(out), 15_000, 'api printing the new config');
 });
 
-test('Ctrl-C ends watch, the stack keeps running, and down leaves nothing', async () => {
+test('Ctrl-C ends watch, the stack keeps running, watch --no-up takes it over, and down leaves nothing', async () => {
   child!.kill('SIGINT');
   const code = await Promise.race([exited!, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]);
   assert.equal(code, 0, out);
   assert.equal(tsc(['exec', '-T', 'web', 'true']).code, 0, 'watch does not own the stack');
+  // `watch --no-up` takes the running stack as it is.
+  const ids0 = ids('web');
+  let out2 = '';
+  const again = e.spawnTsc(['-p', e.project, 'watch', '--no-up', 'web'], { cwd: stack, env: env() });
+  again.stdout!.on('data', (d) => { out2 += d; });
+  again.stderr!.on('data', (d) => { out2 += d; });
+  const exited2 = new Promise<number | null>((r) => again.on('exit', (c) => r(c)));
+  try {
+    await eventually(() => out2.includes('Watching 1 service(s)'), 30_000, () => `watch --no-up to be ready: ${out2}`);
+    assert.ok(!out2.includes('Creating'), out2);
+    writeFileSync(join(stack, 'site/index.html'), 'second watch\n');
+    await eventually(() => tsc(['exec', '-T', 'web', 'cat', '/www/index.html']).stdout === 'second watch\n', 20_000, () => `the edit via watch --no-up: ${out2}`);
+    assert.deepEqual(ids('web'), ids0);
+    again.kill('SIGINT');
+    assert.equal(await Promise.race([exited2, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]), 0, out2);
+  } finally {
+    if (again.exitCode === null) { again.kill('SIGKILL'); await exited2; }
+  }
   const down = tsc(['down', '-v', '-t', '0']);
   assert.equal(down.code, 0, down.stderr);
 });
