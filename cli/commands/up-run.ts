@@ -241,6 +241,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
         onWarning: (m) => progress.note(`WARN ${m}`),
         ...(opts?.deps === false ? { noDeps: true } : {}),
         ...(opts?.start === false ? { noStart: true } : {}),
+        ...(o.timeoutMs !== undefined ? { stopTimeoutMs: o.timeoutMs } : {}),
       });
     } catch (e) {
       failure = e;

@@ -41,6 +41,8 @@ export interface UpOptions {
   /** Give up waiting on a dependency after this long. */
   depTimeoutMs?: number;
   onWarning?: (msg: string) => void;
+  /** `up -t`: grace period for containers the plan stops (recreate, restart, scale down), instead of each service's own. */
+  stopTimeoutMs?: number;
 }
 
 export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: Supervisor, o: UpOptions): Promise<void> {
@@ -50,6 +52,7 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
     s.serviceDeps = Object.fromEntries(Object.entries(project.services).map(([n, sv]) => [n, Object.keys(sv.depends_on ?? {}).sort()]));
   });
   for (const w of plan.warnings ?? []) o.onWarning?.(w);
+  const stopOpts = o.stopTimeoutMs !== undefined ? { timeoutMs: o.stopTimeoutMs } : {};
   const ops = plan.operations;
   // Plans from the planner start containers with separate `start` ops; hand-made ones may not.
   const startOps = new Set(ops.filter((op) => op.type === 'start').map((op) => `${op.service}#${op.number ?? 1}`));
@@ -89,7 +92,7 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
           if (old) {
             number = op.number ?? old.number;
             sup.untrack(old.id);
-            await stopContainer(ctx, old, {});
+            await stopContainer(ctx, old, stopOpts);
             await removeContainer(ctx, old);
           }
         }
@@ -109,21 +112,21 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
         if (!c || o.noStart) return;
         if (op.type === 'restart') {
           ctx.journal.patchContainer(c.id, { desired: 'stopped' });
-          await stopContainer(ctx, c, {});
+          await stopContainer(ctx, c, stopOpts);
         }
         await start(op, ctx.journal.container(c.id) ?? c);
         return;
       }
       case 'stop': {
         const c = find(ctx, op);
-        if (c) await stopContainer(ctx, c, {});
+        if (c) await stopContainer(ctx, c, stopOpts);
         return;
       }
       case 'remove': {
         const c = find(ctx, op);
         if (!c) return;
         sup.untrack(c.id);
-        await stopContainer(ctx, c, {});
+        await stopContainer(ctx, c, stopOpts);
         await removeContainer(ctx, c);
         return;
       }

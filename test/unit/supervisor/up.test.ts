@@ -149,3 +149,22 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+test('up -t sets the grace period of the containers a plan stops: a recreate with 0 kills at once', async () => {
+  const name = `${env.project}t`;
+  for (const [stopTimeoutMs, expected] of [[undefined, 'SIGTERM'], [0, 'SIGKILL']] as const) {
+    const fake = new FakeEngine();
+    const ctx = fakeCtx(`${name}${expected.toLowerCase()}`, fake);
+    const p = project(`${name}${expected.toLowerCase()}`, { web: service({ stop_grace_period: 50 }) });
+    const sup = new Supervisor(ctx);
+    await runPlan(ctx, p, createAll(['web']), sup, { hashOf: () => 'h1' });
+    fake.calls.length = 0;
+    const recreate: PlanLike = { operations: [{ id: 'recreate web', type: 'recreate', service: 'web', number: 1, dependsOn: [] }] };
+    await runPlan(ctx, p, recreate, sup, { hashOf: () => 'h2', ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}) });
+    const firstKill = fake.calls.find((c) => c.startsWith('runtime.kill'));
+    assert.ok(firstKill?.endsWith(expected), `first signal of the recreate: ${firstKill}`);
+    sup.close();
+    await downProject(ctx, { timeoutMs: 0 });
+    assert.deepEqual([...fake.live], []);
+  }
+});
