@@ -3,9 +3,8 @@
 // several state roots at once, all sharing one kernel), so it is a fixed file in /run/lock.
 // A kernel flock: released when the holder dies, kill -9 included. In-process callers queue on a
 // promise chain first, because two flocks from one process on two descriptors would deadlock.
-import { openSync, closeSync, mkdirSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { tryFlockExclusive, funlock } from '../executor/sys/flock.ts';
+import { mkdirSync } from 'node:fs';
+import { withFileLock } from '../executor/sys/flock.ts';
 import { NetError } from './errors.ts';
 
 export const HOST_LOCK = '/run/lock/tscompose-net.lock';
@@ -20,20 +19,6 @@ export function withHostLock<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promi
 
 async function locked<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   mkdirSync('/run/lock', { recursive: true });
-  const fd = openSync(HOST_LOCK, 'a', 0o600);
-  try {
-    const start = Date.now();
-    // Non-blocking with short sleeps: a blocking flock would stall Node's event loop.
-    while (!tryFlockExclusive(fd, HOST_LOCK)) {
-      if (Date.now() - start > timeoutMs) throw new NetError('NET_COMMAND', `Timed out waiting for ${HOST_LOCK}`, { hint: 'another tscompose process is changing networks' });
-      await sleep(3);
-    }
-    try {
-      return await fn();
-    } finally {
-      funlock(fd);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return withFileLock(HOST_LOCK, fn, timeoutMs,
+    () => new NetError('NET_COMMAND', `Timed out waiting for ${HOST_LOCK}`, { hint: 'another tscompose process is changing networks' }));
 }

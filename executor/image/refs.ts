@@ -3,11 +3,10 @@
 // take a kernel flock on `<root>/refs.lock` for read-modify-write, so two tscompose processes
 // never lose each other's updates. flock is non-blocking (the event loop must not stall), so we
 // poll with a short backoff; the lock is released by the kernel if its holder dies.
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { tryFlockExclusive, funlock } from '../sys/flock.ts';
+import { withFileLock } from '../sys/flock.ts';
 import { ImageError } from './errors.ts';
 
 export interface RefEntry { digest: string; created: string }
@@ -53,21 +52,9 @@ export class RefIndex {
     await this.update((refs) => { refs[ref] = { digest, created: new Date().toISOString() }; });
   }
 
-  async withLock<T>(fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-    const fd = openSync(this.lockFile, 'a+', 0o600);
-    try {
-      const start = Date.now();
-      for (let delay = 1; !tryFlockExclusive(fd, this.lockFile); delay = Math.min(delay * 2, 50)) {
-        if (Date.now() - start > timeoutMs) throw new ImageError('STORE_LOCKED', `image store ${this.lockFile} stayed locked for ${timeoutMs} ms`);
-        await sleep(delay);
-      }
-      try {
-        return await fn();
-      } finally {
-        funlock(fd);
-      }
-    } finally {
-      closeSync(fd);
-    }
+  withLock<T>(fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
+    return withFileLock(this.lockFile, fn, timeoutMs,
+      () => new ImageError('STORE_LOCKED', `image store ${this.lockFile} stayed locked for ${timeoutMs} ms`));
   }
+
 }

@@ -3,23 +3,10 @@
 // (pid + start time), and the waiter's exit.json says how it ended.
 import type { ContainerRecord, ProjectState } from './journal.ts';
 import { isAlive, type ProcReader } from './proc.ts';
+import type { ContainerStatus, ObservedContainer, Observed } from '../../planner/plan.ts';
 
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'paused' | 'dead';
-
-/** Mirrors planner/plan.ts `ObservedContainer` (docs/contracts.md). */
-export interface ObservedContainer {
-  id: string;
-  name: string;
-  service: string;
-  number: number;
-  configHash: string;
-  status: ContainerStatus;
-  oneOff?: boolean;
-}
-
-export interface Observed {
-  containers: ObservedContainer[];
-}
+// The planner owns what "observed" means (its input); this module fills it in.
+export type { ContainerStatus, ObservedContainer, Observed } from '../../planner/plan.ts';
 
 export interface ExitInfo {
   code: number;
