@@ -4,7 +4,7 @@
 // is removed by `dispose()`, and the tests check that with leftovers().
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestEnv } from '../../helpers/env.ts';
 import { paths } from '../../../executor/state/paths.ts';
@@ -59,6 +59,8 @@ export function makeContainer(env: TestEnv, opts: { cgroups?: boolean } = {}): T
       for (const h of HIERARCHIES) {
         const proj = join('/sys/fs/cgroup', h, 'tscompose', env.project);
         try { if (readdirSync(proj, { withFileTypes: true }).every((e) => !e.isDirectory())) rmdirSync(proj); } catch { /* absent */ }
+        // The shared parent goes with its last child (the kernel refuses while another test's project is there).
+        try { rmdirSync(dirname(proj)); } catch { /* still in use, or gone */ }
       }
       try { execFileSync('umount', [merged], { stdio: 'ignore' }); } catch { /* not mounted */ }
     },
