@@ -34,6 +34,16 @@ function inContainer(): string[] {
   }).filter(Boolean);
 }
 
+/** Processes matching `re` still in the container after up to 2 s: SIGKILL is delivered asynchronously. */
+async function gone(re: RegExp): Promise<string[]> {
+  let left = inContainer().filter((l) => re.test(l));
+  for (let i = 0; i < 40 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = inContainer().filter((l) => re.test(l));
+  }
+  return left;
+}
+
 const stoppedWith = (code: string) => (e: unknown) =>
   e instanceof ContainerError && e.cause instanceof TscError && e.cause.code === code;
 
@@ -49,13 +59,13 @@ test('a timed-out or aborted exec is killed with its children; one that ends in 
   const t0 = Date.now();
   await assert.rejects(execIn({ ...base, argv: ['sh', '-c', 'sleep 31 & sleep 32; echo never'], timeoutMs: 300 }), stoppedWith('EXEC_TIMEOUT'));
   assert.ok(Date.now() - t0 < 5000);
-  assert.deepEqual(inContainer().filter((l) => /sleep 3[12]/.test(l)), [], 'the exec and its background child are gone');
+  assert.deepEqual(await gone(/sleep 3[12]/), [], 'the exec and its background child are gone');
 
   const ac = new AbortController();
   const p = execIn({ ...base, argv: ['sleep', '33'], signal: ac.signal });
   setTimeout(() => ac.abort(), 200);
   await assert.rejects(p, stoppedWith('EXEC_ABORTED'));
-  assert.deepEqual(inContainer().filter((l) => l.includes('sleep 33')), []);
+  assert.deepEqual(await gone(/sleep 33/), []);
 
   const ok = await execIn({ ...base, argv: ['sh', '-c', 'echo fine; exit 3'], timeoutMs: 5000, signal: new AbortController().signal });
   assert.equal(ok.code, 3);
