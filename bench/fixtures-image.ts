@@ -4,19 +4,10 @@ import { existsSync, mkdirSync, writeFileSync, symlinkSync, rmSync, renameSync }
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { rng } from './rng.ts';
 
 export const benchDir = fileURLToPath(new URL('../build/bench/', import.meta.url));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = 'the of and to in is that for it as with was on be by this are from or have an they which one you were all we can her has there been if more when will would who so no out up into than them only some could what its time about then other two first also new these may any my now such like our over even most after should made through where back much before go good well see'.split(' ');
 

@@ -9,18 +9,8 @@ import { plan, renderPlan, type Observed, type ObservedContainer } from '../../p
 import { buildServiceGraph } from '../../planner/graph.ts';
 import { configHash } from '../../planner/hash.ts';
 import { availableParallelism, loadavg } from 'node:os';
+import { rng } from '../rng.ts';
 
-/** Deterministic PRNG (mulberry32) so every run plans the same stacks. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(n: number, seed = 42): Project {
   const r = rng(seed);
