@@ -246,6 +246,14 @@ const build: Rule = (v, c, p) => {
     additional_contexts: labelMap, ssh: sshList, ulimits: values(ulimit),
   })(v, c, p) as Obj;
   out.context = buildContext(v.context === undefined ? '.' : toStr(v.context), c);
+  // compose-go resolves directory contexts against the project dir; `service:NAME` and
+  // `docker-image://REF` (and remote URLs) stay as written.
+  if (isObj(out.additional_contexts)) {
+    out.additional_contexts = Object.fromEntries(Object.entries(out.additional_contexts).map(([k, x]) => {
+      const s = toStr(x);
+      return [k, s.startsWith('service:') || s.includes('://') ? s : buildContext(s, c)];
+    }));
+  }
   return out;
 };
 function buildContext(ctx: string, c: CanonicalContext): string {

@@ -45,3 +45,19 @@ test('build args merge across files by key', () => {
     s.cleanup();
   }
 });
+
+test('build.additional_contexts: directories become absolute (project dir); service: and docker-image:// stay', () => {
+  const s = stack({ 'compose.yaml': `
+services:
+  a: {build: .}
+  b:
+    build:
+      context: app
+      additional_contexts: {base: "service:a", dir: ./shared, img: "docker-image://alpine:3"}
+` });
+  try {
+    assert.deepEqual(s.load().services.b!.build!.additional_contexts, { base: 'service:a', dir: join(s.dir, 'shared'), img: 'docker-image://alpine:3' });
+  } finally {
+    s.cleanup();
+  }
+});
