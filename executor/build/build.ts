@@ -1,0 +1,55 @@
+// The image build API (docs/contracts.md "executor/build/"): a Dockerfile + build context become
+// an image in our store. Every RUN runs in a real container of our runtime; each step that
+// changes files becomes one tar layer (the step's overlay upper dir, whiteouts converted).
+import type { ImageInfo, ImageStore } from '../image/store.ts';
+import { BuildError } from './errors.ts';
+
+export { BuildError } from './errors.ts';
+
+export interface BuildRequest {
+  /** Label for progress and errors (the service name). */
+  name: string;
+  /** Absolute. */
+  contextDir: string;
+  /** Relative to contextDir or absolute; default 'Dockerfile'. */
+  dockerfile?: string;
+  /** Wins over dockerfile. */
+  dockerfileInline?: string;
+  /** Build args (null = declared without value: take the ARG default). */
+  args?: Record<string, string | null>;
+  target?: string;
+  labels?: Record<string, string>;
+  noCache?: boolean;
+  /** Re-pull FROM images even if present. */
+  pull?: boolean;
+  /** The caller resolves `service:` to an image ref. */
+  additionalContexts?: Record<string, { dir: string } | { image: string }>;
+  /** Refs to tag the result with (≥ 1; the first is the primary). */
+  tags: string[];
+  /** Bytes. */
+  shmSize?: number;
+  network?: 'default' | 'none' | 'host';
+  /** "host:ip". */
+  extraHosts?: string[];
+  store: ImageStore;
+  signal?: AbortSignal;
+  onEvent?: (e: BuildEvent) => void;
+  /** Additive: the cgroup parent of RUN containers is `tscompose/<project>/` (default `_build`). */
+  project?: string;
+}
+
+export type BuildEvent =
+  | { type: 'step'; name: string; stage: string; step: number; total: number; text: string /* "RUN npm ci" */;
+      line: number; state: 'running' | 'cached' | 'done' | 'failed'; durationMs?: number }
+  | { type: 'output'; name: string; step: number; stream: 'stdout' | 'stderr'; line: string };
+
+export interface BuildResult { image: ImageInfo; refs: string[]; steps: number; cached: number }
+
+export async function buildImage(req: BuildRequest): Promise<BuildResult> {
+  const { runBuild } = await import('./engine.ts');
+  return runBuild(req);
+}
+
+export function isBuildError(e: unknown): e is BuildError {
+  return e instanceof BuildError;
+}
