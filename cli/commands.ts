@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { register as version } from './commands/version.ts';
 import { register as config } from './commands/config.ts';
 import { register as pull } from './commands/pull.ts';
+import { register as build } from './commands/build.ts';
 import { register as images } from './commands/images.ts';
 import { register as image } from './commands/image.ts';
 import { register as runtime } from './commands/runtime.ts';
@@ -35,6 +36,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   version,
   config,
   pull,
+  build,
   images,
   image,
   runtime,

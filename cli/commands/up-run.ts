@@ -30,11 +30,14 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   const g = globalsOf(cmd);
   if (opts.exitCodeFrom && opts.detach) throw new UsageError('--exit-code-from and -d cannot be combined');
   if (opts.abortOnContainerExit && opts.detach) throw new UsageError('--abort-on-container-exit and -d cannot be combined');
-  if (opts.build) throw new UsageError('--build is not supported yet', 'build the image elsewhere and `tscompose image load` it');
   const waitMs = parseDurationFlag(opts.waitTimeout, '--wait-timeout');
   const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
-  // The client of `up -d` does not load the stack file: the supervisor does (once), and reports.
-  if (detach) return spawnDetached(cmd);
+  // The client of `up -d` does not load the stack file (the supervisor does, and reports), except
+  // to build images first: builds run here, with live progress, and Ctrl-C cancels them.
+  if (detach) {
+    if (opts.build !== false) await buildBeforeUp(cmd, await loadProjectFor(g), services, opts);
+    return spawnDetached(cmd);
+  }
 
   const fd = opts.supervisorFd ? Number(opts.supervisorFd) : undefined;
   const report = fd !== undefined ? pipeReporter(fd) : undefined;
@@ -52,6 +55,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     return 1;
   }
   if (report) moveLogIntoProject(project.name);
+  if (!report && !opts.dryRun && opts.build !== false) await buildBeforeUp(cmd, project, services, opts);
   if (opts.pull) progress.note(`WARN --pull ${opts.pull} is not applied yet: each service's pull_policy is`);
   try {
     return await planAndSupervise();
@@ -91,7 +95,10 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     }
     let planned;
     try {
+      const { builtImageDigests } = await import('../../executor/supervisor/builds.ts');
+      const imageDigests = await builtImageDigests(project);
       planned = plan(project, observed, {
+        ...(Object.keys(imageDigests).length ? { imageDigests } : {}),
         services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),
         ...(opts.noRecreate || opts.recreate === false ? { noRecreate: true } : {}), ...(opts.removeOrphans ? { removeOrphans: true } : {}),
         ...(opts.start === false ? { noStart: true } : {}), ...(Object.keys(scale).length ? { scale } : {}),
@@ -115,6 +122,14 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
       project, planned, opts, report, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(waitMs !== undefined ? { waitMs } : {}),
     });
   }
+}
+
+/** `up`'s builds (--build: all it starts; default: missing images and pull_policy: build; --no-build: none). */
+async function buildBeforeUp(cmd: Command, project: Project, services: string[], opts: UpOpts): Promise<void> {
+  const { buildForUp } = await import('./build-run.ts');
+  await buildForUp(project, {
+    services, deps: opts.deps !== false, mode: opts.build === true ? 'always' : 'missing', progress: progressMode(globalsOf(cmd).progress),
+  });
 }
 
 interface Reporter { send(o: unknown): void; close(): void }
@@ -374,7 +389,8 @@ async function spawnDetached(cmd: Command): Promise<number> {
   const g = globalsOf(cmd);
   const mode = progressMode(g.progress);
   let progress = createProgress(mode);
-  const argv = process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach');
+  // The client built what was missing: the supervisor never builds.
+  const argv = [...process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach' && a !== '--build' && a !== '--no-build'), '--no-build'];
   mkdirSync(runDir(), { recursive: true, mode: 0o755 });
   const logFile = join(runDir(), `.supervisor-${process.pid}-${Date.now()}.log`);
   const log = openSync(logFile, 'a', 0o600);

@@ -15,6 +15,7 @@ import type { AttachTarget, ExitInfo, ImageInfo } from './ports.ts';
 import { policyOf, type RestartPolicy } from './restart-policy.ts';
 import { healthConfigOf, type HealthConfig } from './health.ts';
 import { ensureNetwork, serviceNetworks } from './networks.ts';
+import { imageRefOf } from './image-name.ts';
 
 export interface CreateOptions {
   configHash: string;
@@ -45,19 +46,22 @@ function pullPolicy(s: Service): 'always' | 'missing' | 'never' {
   const p = s.pull_policy;
   if (p === 'always') return 'always';
   if (p === 'never') return 'never';
+  // A service that builds its image runs the local build (`up` built it first), never a pull.
+  if (s.build && (p === undefined || p === 'build')) return 'never';
   return 'missing';
 }
 
 export async function createContainer(ctx: Ctx, project: Project, serviceName: string, number: number, o: CreateOptions): Promise<ContainerRecord> {
   const service = project.services[serviceName];
   if (!service) throw new TscError('NO_SERVICE', `No such service: "${serviceName}"`);
-  if (!service.image) {
-    throw new TscError('NO_IMAGE', `Service "${serviceName}" has no image`, { hint: '`build:` is not supported yet; set `image:`' });
+  const imageRef = imageRefOf(project, serviceName);
+  if (!imageRef) {
+    throw new TscError('NO_IMAGE', `Service "${serviceName}" has neither an image nor a build section`, { hint: 'set `image:` or `build:`' });
   }
   const id = randomBytes(32).toString('hex');
   const name = o.name ?? containerName(project, serviceName, number);
   const rec: ContainerRecord = {
-    id, name, service: serviceName, number, configHash: o.configHash, image: service.image,
+    id, name, service: serviceName, number, configHash: o.configHash, image: imageRef,
     createdAt: new Date().toISOString(), steps: [], networks: [], desired: 'stopped', restartCount: 0,
   };
   if (o.oneOff) rec.oneOff = true;
@@ -66,7 +70,12 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
   ctx.emit({ type: 'container', action: 'create', name, service: serviceName, id });
   let step = 'image';
   try {
-    const image = await ctx.engine.images.ensure(service.image, pullPolicy(service));
+    const image = await ctx.engine.images.ensure(imageRef, pullPolicy(service)).catch((e: unknown) => {
+      if (!service.build || !(e instanceof TscError) || e.code !== 'IMAGE_NOT_FOUND') throw e;
+      throw new TscError('NO_IMAGE', `Service "${serviceName}": image ${imageRef} is not built`, {
+        cause: e, hint: `run \`tscompose build ${serviceName}\` or \`tscompose up --build\` (up --no-build never builds)`,
+      });
+    });
     const dir = paths.container(id);
     step = 'dir';
     j.begin(id, 'dir');

@@ -1,0 +1,186 @@
+// Progress of image builds (`tscompose build`, `up --build`). `plain` (CI, no TTY) prints one line
+// per step event and every output line of a RUN as it comes, never repainting (PAIN-POINTS.md #5):
+//   [web 3/7] RUN npm ci
+//   [web 3/7] | added 120 packages
+//   [web 3/7] DONE 4.2s          ([web 2/7] CACHED COPY package.json ./)
+// `tty` shows one listr2 task per service, titled with its current step, with its last output
+// lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. In every mode
+// a failed step's output is kept and printed after the progress ends, so the user sees why.
+import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
+import type { ProgressMode } from './progress.ts';
+
+export interface BuildProgress {
+  event(e: BuildEvent): void;
+  service(e: { service: string; state: 'start' | 'done' | 'failed'; result?: BuildResult; error?: unknown; ms: number }): void;
+  note(line: string): void;
+  /** Final render; then the output of failed steps. Await it before printing anything else. */
+  done(): Promise<void>;
+}
+
+type StepEvent = Extract<BuildEvent, { type: 'step' }>;
+
+/** `[web 3/7]`, or `[web builder 3/7]` for a step of a named stage other than the last. */
+export function stepLabel(e: { name: string; stage?: string; step: number; total: number }): string {
+  const stage = e.stage && !/^(stage-)?\d+$/.test(e.stage) ? ` ${e.stage}` : '';
+  return `[${e.name}${stage} ${e.step}/${e.total}]`;
+}
+
+export function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The plain line of a step event (undefined: nothing to print for it). */
+export function stepLine(e: StepEvent, announced: boolean): string | undefined {
+  const label = stepLabel(e);
+  switch (e.state) {
+    case 'running': return `${label} ${e.text}`;
+    case 'cached': return announced ? `${label} CACHED` : `${label} CACHED ${e.text}`;
+    case 'done': return `${label} DONE${e.durationMs !== undefined ? ` ${secs(e.durationMs)}` : ''}`;
+    case 'failed': return `${label} ERROR ${e.text}${e.line > 0 ? ` (line ${e.line})` : ''}`;
+  }
+}
+
+/** One summary line per finished service. */
+export function serviceLine(service: string, r: BuildResult | undefined, ms: number, failed: boolean): string {
+  if (failed || !r) return `✘ ${service} build failed after ${secs(ms)}`;
+  const ref = r.refs[0] ?? r.image.ref;
+  return `✔ ${service} built in ${secs(ms)} (${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.cached} cached) → ${ref}`;
+}
+
+const KEEP = 40;
+
+/** Output lines per (service, step), the last KEEP of each: printed again when that step fails. */
+class OutputKeeper {
+  private readonly lines = new Map<string, string[]>();
+  private readonly failed: { key: string; label: string; text: string }[] = [];
+  add(e: Extract<BuildEvent, { type: 'output' }>): void {
+    const key = `${e.name}\0${e.step}`;
+    let l = this.lines.get(key);
+    if (!l) this.lines.set(key, l = []);
+    l.push(e.line);
+    if (l.length > KEEP) l.shift();
+  }
+  fail(e: StepEvent): void {
+    this.failed.push({ key: `${e.name}\0${e.step}`, label: stepLabel(e), text: e.text });
+  }
+  report(): string[] {
+    const out: string[] = [];
+    for (const f of this.failed) {
+      const l = this.lines.get(f.key) ?? [];
+      out.push(`${f.label} ${f.text} failed${l.length ? `; its last ${l.length} line${l.length === 1 ? '' : 's'} of output:` : ' (no output)'}`);
+      for (const x of l) out.push(`  ${x}`);
+    }
+    return out;
+  }
+}
+
+export function createBuildProgress(mode: ProgressMode, out: NodeJS.WritableStream = process.stderr, services: string[] = []): BuildProgress {
+  const keep = new OutputKeeper();
+  if (mode === 'tty' && services.length) return listrBuildProgress(out, services, keep);
+  if (mode === 'quiet') {
+    return {
+      event(e) { if (e.type === 'output') keep.add(e); else if (e.state === 'failed') keep.fail(e); },
+      service() {},
+      note() {},
+      async done() { for (const l of keep.report()) out.write(l + '\n'); },
+    };
+  }
+  if (mode === 'json') {
+    return {
+      event(e) { out.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n'); },
+      service(e) {
+        const r = e.result;
+        out.write(JSON.stringify({ time: new Date().toISOString(), type: 'service', name: e.service, state: e.state, ms: e.ms,
+          ...(r ? { image: r.image.id, refs: r.refs, steps: r.steps, cached: r.cached } : {}),
+          ...(e.error ? { error: e.error instanceof Error ? e.error.message : String(e.error) } : {}) }) + '\n');
+      },
+      note(line) { out.write(JSON.stringify({ time: new Date().toISOString(), type: 'info', detail: line }) + '\n'); },
+      async done() {},
+    };
+  }
+  // plain (and tty without a known service list). Output events carry no total or stage: they
+  // are labelled like their step's last event.
+  const announced = new Set<string>();
+  const labels = new Map<string, string>();
+  return {
+    event(e) {
+      const key = `${e.name}\0${e.step}`;
+      if (e.type === 'output') { out.write(`${labels.get(key) ?? `[${e.name} ${e.step}]`} | ${e.line}\n`); return; }
+      labels.set(key, stepLabel(e));
+      const line = stepLine(e, announced.has(key));
+      announced.add(key);
+      if (line) out.write(line + '\n');
+    },
+    service(e) { if (e.state !== 'start') out.write(serviceLine(e.service, e.result, e.ms, e.state === 'failed') + '\n'); },
+    note(line) { out.write(line + '\n'); },
+    async done() {},
+  };
+}
+
+/** listr2: one task per service, its title the current step, its output bar the step's last lines. */
+function listrBuildProgress(out: NodeJS.WritableStream, services: string[], keep: OutputKeeper): BuildProgress {
+  interface Slot { task?: { title: string; output: string }; title: string; settle?: (err?: Error) => void; settled: boolean }
+  const slots = new Map<string, Slot>();
+  let listr: Promise<unknown> | undefined;
+  const start = (async () => {
+    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const tasks = services.map((name) => {
+      const slot: Slot = { title: `${name}  Waiting`, settled: false };
+      const p = new Promise<void>((res, rej) => { slot.settle = (err) => (err ? rej(err) : res()); });
+      p.catch(() => undefined);
+      slots.set(name, slot);
+      return {
+        title: slot.title,
+        task: async (_ctx: unknown, task: { title: string; output: string }) => {
+          slot.task = task;
+          task.title = slot.title;
+          await p;
+          task.title = slot.title;
+        },
+        rendererOptions: { outputBar: 4, persistentOutput: false },
+      };
+    });
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(out as NodeJS.WriteStream, out as NodeJS.WriteStream) });
+    listr = new Listr(tasks, {
+      concurrent: true, exitOnError: false, registerSignalListeners: false,
+      rendererOptions: { logger, timer: PRESET_TIMER, collapseSubtasks: false },
+      fallbackRendererOptions: { logger, timer: PRESET_TIMER },
+    }).run().catch(() => undefined);
+  })();
+  const withSlot = (name: string, f: (s: Slot) => void) => {
+    void start.then(() => { const s = slots.get(name); if (s && !s.settled) f(s); });
+  };
+  const setTitle = (s: Slot, t: string) => { s.title = t; if (s.task) s.task.title = t; };
+  return {
+    event(e) {
+      if (e.type === 'output') {
+        keep.add(e);
+        withSlot(e.name, (s) => { if (s.task) s.task.output = e.line; });
+        return;
+      }
+      if (e.state === 'failed') keep.fail(e);
+      withSlot(e.name, (s) => setTitle(s, `${e.name}  ${stepLabel(e).replace(`[${e.name} `, '[')} ${e.state === 'cached' ? 'CACHED ' : e.state === 'failed' ? 'ERROR ' : ''}${e.text}`));
+    },
+    service(e) {
+      if (e.state === 'start') { withSlot(e.service, (s) => setTitle(s, `${e.service}  Building`)); return; }
+      withSlot(e.service, (s) => {
+        setTitle(s, serviceLine(e.service, e.result, e.ms, e.state === 'failed').replace(/^[✔✘] /, ''));
+        s.settled = true;
+        s.settle?.(e.state === 'failed' ? new Error(e.error instanceof Error ? e.error.message : 'build failed') : undefined);
+      });
+    },
+    note(line) {
+      void start.then(() => {
+        const open = [...slots.values()].find((x) => !x.settled && x.task);
+        if (open?.task) open.task.output = line;
+        else out.write(line + '\n');
+      });
+    },
+    async done() {
+      await start;
+      for (const s of slots.values()) if (!s.settled) { s.settled = true; s.settle?.(); }
+      await listr;
+      for (const l of keep.report()) out.write(l + '\n');
+    },
+  };
+}
