@@ -43,7 +43,8 @@ export function selectContainers(state: ProjectState, services: string[], o: { i
     .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
 }
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+// Run from build/js (scripts/build-js), the CLI is .js: a spawned supervisor runs the same build.
+const MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../main.js' : '../main.ts', import.meta.url));
 
 /** argv to run this CLI again (same Node, same flags). */
 export function selfArgv(args: string[]): { cmd: string; args: string[] } {

@@ -102,7 +102,9 @@ function pool(): Pool {
   // The worker inherits the process's Node flags; those about an --eval entry point make it fail.
   // Then it gets none: a given list is validated, and per-process flags in it are refused too.
   const evalFlags = process.execArgv.some((a) => /^--(input-type|eval|print)(=|$)|^-[ep]$/.test(a));
-  const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url), evalFlags ? { execArgv: [] } : {});
+  // Run from build/js (scripts/build-js), this file is .js and so is the worker beside it.
+  const file = import.meta.url.endsWith('.js') ? './unpack-worker.js' : './unpack-worker.ts';
+  const worker = new Worker(new URL(file, import.meta.url), evalFlags ? { execArgv: [] } : {});
   const p: Pool = { worker, seq: 0, jobs: new Map() };
   worker.on('message', (m: WorkerReply) => {
     const job = p.jobs.get(m.id);
