@@ -85,6 +85,8 @@ export async function runWatch(cmd: Command, services: string[], opts: WatchOpts
     load: () => loadProjectFor(g),
     // `up -d` plans against what runs and recreates only the services whose config changed.
     apply: () => runSelf([...gargs, 'up', '-d', ...timeoutArgs, ...services], 'up -d'),
+    // The rebuilt image changes the service's config hash, so `up` recreates its containers only.
+    rebuild: (service) => runSelf([...gargs, 'up', '-d', '--build', '--no-deps', ...timeoutArgs, service], `up --build ${service}`),
     session: () => session,
     select,
     log: (l) => { if (!opts.quiet) say(l); },

@@ -21,6 +21,8 @@ export interface WatchActionsOptions {
   load(): Promise<Project>;
   /** Plans and applies the new project as `up` does (only changed services are recreated). */
   apply(project: Project): Promise<void>;
+  /** Builds the service's image again and recreates its containers (`up -d --build --no-deps SERVICE`). */
+  rebuild?(service: string): Promise<void>;
   /** The session to update after a reload (known once startWatch returned). */
   session(): WatchSession | undefined;
   /** The rules of these services only (`watch SERVICE...`); all when undefined. */
@@ -74,7 +76,10 @@ export function watchActions(o: WatchActionsOptions): WatchActions {
       return { code: r.signal !== null && r.signal !== undefined ? 128 + (typeof r.signal === 'number' ? r.signal : 0) : r.code };
     },
     async rebuild(service) {
-      throw rebuildUnavailable(service);
+      if (!o.rebuild) throw rebuildUnavailable(service);
+      const t0 = Date.now();
+      await o.rebuild(service);
+      o.log(`${service}: rebuilt and recreated (${Date.now() - t0} ms)`);
     },
     async reload() {
       // A broken edit throws here: the session reports it and nothing is planned or stopped.

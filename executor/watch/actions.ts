@@ -27,7 +27,7 @@ export interface WatchActions {
   containers(service: string): Promise<ContainerView[]>;
   restart(service: string): Promise<void>;
   exec(containerId: string, exec: WatchExec): Promise<{ code: number }>;
-  /** Rebuild the image and recreate the service. Until builds exist: throw `rebuildUnavailable(service)`. */
+  /** Rebuild the service's image and recreate its containers (`up -d --build --no-deps SERVICE`). */
   rebuild(service: string): Promise<void>;
   /** A stack file (or .env / env_file) changed: reload, plan, recreate what changed; throw to report a broken edit. */
   reload(): Promise<void>;
@@ -35,9 +35,9 @@ export interface WatchActions {
   log(line: string): void;
 }
 
-/** What a WatchActions.rebuild throws while tscompose cannot build images. */
-export function rebuildUnavailable(service: string): TscError {
-  return new TscError('WATCH_REBUILD', `${service}: rebuild skipped: image builds are not available yet`, {
-    hint: 'rebuild the image yourself and run `tscompose up` again; sync/restart rules work meanwhile',
+/** What a WatchActions.rebuild throws when whoever runs the stack cannot rebuild (tests' fakes, a service without `build:`). */
+export function rebuildUnavailable(service: string, why = 'no rebuild is wired for this session'): TscError {
+  return new TscError('WATCH_REBUILD', `${service}: rebuild skipped: ${why}`, {
+    hint: 'a rebuild rule needs a `build:` section on its service; sync/restart rules work meanwhile',
   });
 }

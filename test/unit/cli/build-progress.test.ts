@@ -1,0 +1,80 @@
+// Intent: build progress as a user reads it. Plain mode (CI) prints one line per step event
+// (`[web 3/7] RUN npm ci`, `CACHED`, `DONE 1.2s`) and each RUN output line labelled with its step,
+// never an escape sequence; quiet mode prints only a failed step's kept output; JSON mode one
+// object per event. `--build-arg K` takes K from the environment.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { createBuildProgress, stepLabel, stepLine, serviceLine } from '../../../cli/build-progress.ts';
+import { parseBuildArgs } from '../../../cli/commands/build-run.ts';
+import type { BuildEvent, BuildResult } from '../../../executor/build/build.ts';
+
+function sink() {
+  const s = new PassThrough();
+  let text = '';
+  s.on('data', (d: Buffer) => { text += d.toString(); });
+  return { s, text: () => text };
+}
+const step = (n: number, state: 'running' | 'cached' | 'done' | 'failed', text: string, extra: Partial<BuildEvent> = {}): BuildEvent =>
+  ({ type: 'step', name: 'web', stage: '', step: n, total: 4, text, line: n + 1, state, ...extra }) as BuildEvent;
+const result = { image: { ref: 'docker.io/library/shop-web:latest', id: 'sha256:x' }, refs: ['shop-web'], steps: 4, cached: 2 } as unknown as BuildResult;
+
+test('labels: [service step/total], named stages shown, numbered ones not', () => {
+  assert.equal(stepLabel({ name: 'web', stage: '', step: 3, total: 7 }), '[web 3/7]');
+  assert.equal(stepLabel({ name: 'web', stage: 'builder', step: 2, total: 7 }), '[web builder 2/7]');
+  assert.equal(stepLabel({ name: 'web', stage: '0', step: 2, total: 7 }), '[web 2/7]');
+  assert.equal(stepLine(step(2, 'cached', 'COPY a b') as never, false), '[web 2/4] CACHED COPY a b');
+  assert.equal(stepLine(step(3, 'failed', 'RUN false') as never, true), '[web 3/4] ERROR RUN false (line 4)');
+  assert.equal(serviceLine('web', result, 3400, false), '✔ web built in 3.4s (4 steps, 2 cached) → shop-web');
+});
+
+test('plain: a line per step event and per output line, no escape sequences', async () => {
+  const o = sink();
+  const p = createBuildProgress('plain', o.s as unknown as NodeJS.WriteStream, ['web']);
+  p.service({ service: 'web', state: 'start', ms: 0 });
+  p.event(step(1, 'cached', 'FROM tscompose-test/busybox:latest'));
+  p.event(step(2, 'running', 'RUN echo hi'));
+  p.event({ type: 'output', name: 'web', step: 2, stream: 'stdout', line: 'hi' });
+  p.event(step(2, 'done', 'RUN echo hi', { durationMs: 1234 }));
+  p.service({ service: 'web', state: 'done', result, ms: 3400 });
+  await p.done();
+  assert.equal(o.text(), [
+    '[web 1/4] CACHED FROM tscompose-test/busybox:latest',
+    '[web 2/4] RUN echo hi',
+    '[web 2/4] | hi',
+    '[web 2/4] DONE 1.2s',
+    '✔ web built in 3.4s (4 steps, 2 cached) → shop-web',
+    '',
+  ].join('\n'));
+  assert.doesNotMatch(o.text(), /\x1b/);
+});
+
+test('quiet: nothing but the output of the step that failed, after the end', async () => {
+  const o = sink();
+  const p = createBuildProgress('quiet', o.s as unknown as NodeJS.WriteStream, ['web']);
+  p.event(step(1, 'running', 'RUN ok'));
+  p.event({ type: 'output', name: 'web', step: 1, stream: 'stdout', line: 'fine' });
+  p.event(step(3, 'running', 'RUN make'));
+  p.event({ type: 'output', name: 'web', step: 3, stream: 'stderr', line: 'make: *** no rule' });
+  p.event(step(3, 'failed', 'RUN make'));
+  assert.equal(o.text(), '');
+  await p.done();
+  assert.equal(o.text(), '[web 3/4] RUN make failed; its last 1 line of output:\n  make: *** no rule\n');
+});
+
+test('json: one object per event', async () => {
+  const o = sink();
+  const p = createBuildProgress('json', o.s as unknown as NodeJS.WriteStream, ['web']);
+  p.event(step(1, 'running', 'RUN x'));
+  p.service({ service: 'web', state: 'done', result, ms: 10 });
+  await p.done();
+  const lines = o.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines[0]!.text, 'RUN x');
+  assert.equal(lines[1]!.type, 'service');
+  assert.equal(lines[1]!.cached, 2);
+});
+
+test('--build-arg: K=V, K=, and K alone from the environment (dropped when unset)', () => {
+  assert.deepEqual(parseBuildArgs(['A=1', 'B=', 'C', 'D', 'E=x=y'], { C: 'env' }), { A: '1', B: '', C: 'env', E: 'x=y' });
+  assert.throws(() => parseBuildArgs(['=v'], {}), /--build-arg/);
+});
