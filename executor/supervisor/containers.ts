@@ -286,12 +286,36 @@ export async function stopContainer(ctx: Ctx, c: ContainerRecord, o: StopOptions
       }
     }
     ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
-    const e = await exited;
+    const e = await bounded(exited, c, 'stop');
     await killLeftovers(ctx, c);
     ctx.emit({ type: 'container', action: 'stopped', name: c.name, service: c.service, id: c.id, detail: 'killed' });
     return e;
   } finally {
     ac.abort();
+  }
+}
+
+/** How long a SIGKILLed PID 1 may take to be reported gone by its waiter before we give up (tests lower it). */
+export const stopLimits = { killWaitMs: 15_000 };
+
+/**
+ * The exit record of a container we just SIGKILLed, within stopLimits.killWaitMs: a process stuck in the
+ * kernel (D state) or a waiter that stopped reporting must fail the command with a clear error
+ * (the journal keeps the container, so a later `down` tries again), never hang it.
+ */
+async function bounded(exited: Promise<ExitInfo>, c: ContainerRecord, step: 'stop' | 'remove'): Promise<ExitInfo> {
+  let timer: NodeJS.Timeout | undefined;
+  const ms = stopLimits.killWaitMs;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ContainerError(c.name, step, new TscError('KILL_TIMEOUT',
+      `PID ${c.pid} was sent SIGKILL but its exit was not reported within ${ms / 1000} s`,
+      { hint: `check \`cat /proc/${c.pid}/stat\` (a process in state D waits for the kernel); \`down\` retries` }))), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([exited, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -311,7 +335,8 @@ const UNDO: Record<Step, Undo> = {
     if (isAlive(ctx.proc, c.pid, c.pidStart)) {
       ctx.engine.runtime.kill(c.pid!, 'SIGKILL');
       await ctx.engine.cgroups.killAll(c.cgroup);
-      await ctx.engine.runtime.waitExit(paths.container(c.id));
+      const ac = new AbortController();
+      try { await bounded(ctx.engine.runtime.waitExit(paths.container(c.id), ac.signal), c, 'remove'); } finally { ac.abort(); }
     } else if (c.cgroup !== undefined) {
       // PID 1 gone, but a process it forked may still sit in the cgroup (v1 cannot remove a busy dir).
       await ctx.engine.cgroups.killAll(c.cgroup);

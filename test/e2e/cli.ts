@@ -67,3 +67,19 @@ export async function until<T>(fn: () => T | undefined | false, ms = 15_000, wha
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The exit code of a spawned CLI, bounded: resolves at once when it already exited (an `exit`
+ * event that fired before the caller listened is never emitted again), else SIGKILLs it after
+ * `ms` and rejects naming `what`, so a stuck command fails the test instead of hanging it.
+ */
+export function exitOf(child: ChildProcess, ms: number, what: string): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${ms} ms waiting for ${what} to exit`));
+    }, ms);
+    child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}

@@ -3,8 +3,7 @@
 // foreground `up` stops gracefully (first) or kills (second), leaving a state `down` cleans.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { e2eEnv, freePort, STACKS, until } from './cli.ts';
+import { e2eEnv, exitOf, freePort, STACKS, until } from './cli.ts';
 
 const stack = `${STACKS}/hello`;
 const e = e2eEnv('life');
@@ -49,6 +48,8 @@ test('Ctrl-C on a foreground up stops gracefully in reverse order; a second Ctrl
   const env = { HELLO_PORT: String(await freePort()) };
   const project = `${e.project}c`;
   const up = e.spawnTsc(['-p', project, 'up', '-t', '30'], { cwd: stack, env });
+  // Listening from the start: an `exit` that fires before a late listener would never come again.
+  const exited = exitOf(up, 60_000, 'foreground up');
   let out = '';
   up.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   up.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -58,8 +59,9 @@ test('Ctrl-C on a foreground up stops gracefully in reverse order; a second Ctrl
   await until(() => out.includes('Gracefully stopping'), 5000, 'graceful stop message');
   // httpd as PID 1 ignores SIGTERM: without the second Ctrl-C this would take the 30 s grace period.
   await new Promise((r) => setTimeout(r, 300));
+  assert.equal(up.exitCode, null, `up ended before the second Ctrl-C:\n${out}`);
   up.kill('SIGINT');
-  const [code] = await once(up, 'exit') as [number];
+  const code = await exited;
   assert.ok(Date.now() - t0 < 10_000, 'the second Ctrl-C did not wait for the grace period');
   assert.equal(code, 130);
   const st = states(env, project);

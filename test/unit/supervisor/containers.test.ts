@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv } from '../../helpers/env.ts';
 import { FakeEngine, fakeCtx, project, service, Crash } from './fakes.ts';
-import { createContainer, startContainer, stopContainer, removeContainer } from '../../../executor/supervisor/containers.ts';
+import { createContainer, startContainer, stopContainer, removeContainer, stopLimits } from '../../../executor/supervisor/containers.ts';
+import { ContainerError, TscError } from '../../../schema/errors.ts';
 import { downProject } from '../../../executor/supervisor/down.ts';
 import { Journal } from '../../../executor/state/journal.ts';
 import { existsSync } from 'node:fs';
@@ -80,4 +81,32 @@ test('stop of a container that obeys SIGTERM does not wait for the grace period'
   await stopContainer(ctx, c);
   assert.equal(fake.clock.now(), t0);
   assert.deepEqual(fake.calls.filter((x) => x.startsWith('runtime.kill')).map((x) => x.split(' ')[2]), ['SIGQUIT']);
+});
+
+test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with KILL_TIMEOUT instead of hanging', async () => {
+  const name = `${env.project}hung`;
+  const fake = new FakeEngine({ ignoreTerm: ['web'] });
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, { web: service({ stop_grace_period: 0 }) });
+  const c = await startContainer(ctx, await createContainer(ctx, p, 'web', 1, { configHash: 'h' }));
+  // A process stuck in the kernel: signals queue, nothing exits, the waiter reports nothing.
+  const realKill = ctx.engine.runtime.kill;
+  const realKillAll = ctx.engine.cgroups.killAll;
+  ctx.engine.runtime.kill = () => true;
+  ctx.engine.cgroups.killAll = async () => undefined;
+  const before = stopLimits.killWaitMs;
+  stopLimits.killWaitMs = 50;
+  try {
+    const isTimeout = (e: unknown) => e instanceof ContainerError && e.cause instanceof TscError && e.cause.code === 'KILL_TIMEOUT'
+      && e.message.includes(c.name) && /SIGKILL/.test(e.cause.message);
+    await assert.rejects(stopContainer(ctx, c), (e) => isTimeout(e) && (e as ContainerError).step === 'stop');
+    await assert.rejects(removeContainer(ctx, ctx.journal.container(c.id)!), (e) => isTimeout((e as ContainerError).cause) || isTimeout(e));
+    assert.ok(ctx.journal.container(c.id)?.steps.includes('launch'), 'the container stays journaled for a later down');
+  } finally {
+    stopLimits.killWaitMs = before;
+    ctx.engine.runtime.kill = realKill;
+    ctx.engine.cgroups.killAll = realKillAll;
+  }
+  await removeContainer(ctx, ctx.journal.container(c.id)!);
+  assert.deepEqual([...fake.live].filter((x) => x.startsWith('proc')), []);
 });
