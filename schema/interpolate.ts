@@ -2,7 +2,7 @@
 // ${VAR:+a} ${VAR+a}, nested templates inside defaults, and `$$` for a literal dollar.
 // The environment lookup is injected so this stays pure; a missing variable becomes "" and is
 // reported through `onMissing` (the caller warns once per name, like compose).
-import { Tagged, childPath } from './yaml-tree.ts';
+import { Tagged, childPath } from './tree.ts';
 import { TscError } from './errors.ts';
 
 export type Lookup = (name: string) => string | undefined;

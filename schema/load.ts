@@ -7,7 +7,9 @@ import { basename, dirname, resolve } from 'node:path';
 import { StackFileError } from './errors.ts';
 import type { Origin, StackFileProblem } from './errors.ts';
 import type { Project, Service } from './model.ts';
-import { parseYaml, Tagged } from './yaml-tree.ts';
+import { Tagged } from './tree.ts';
+import { parseStackFile } from './parse-file.ts';
+import { OriginMap } from './origins.ts';
 import { interpolateString, interpolateTree } from './interpolate.ts';
 import type { Lookup, TreeProblem } from './interpolate.ts';
 import { parseEnv } from './env.ts';
@@ -21,7 +23,7 @@ import { splitByProfiles } from './profiles.ts';
 import { discoverFiles, normalizeProjectName, projectName, scanName, STDIN } from './discover.ts';
 import { cacheKey, decodeParsed, encodeParsed } from './parse-cache.ts';
 import type { ParseCacheStore } from './parse-cache.ts';
-import type { ParsedFile } from './yaml-tree.ts';
+import type { ParsedFile } from './tree.ts';
 
 /** Files smaller than this parse faster than a cache lookup costs. */
 const CACHE_MIN_BYTES = 16 * 1024;
@@ -346,20 +348,21 @@ function truthy(v: string | undefined): boolean {
   return v !== undefined && ['1', 'true', 'yes', 'y', 'on'].includes(v.toLowerCase());
 }
 
+/** The files' origins as one map, later files winning; built only when first read (an error). */
 function mergeOrigins(maps: Map<string, Origin>[]): Map<string, Origin> {
   if (maps.length === 1) return maps[0]!;
-  const out = new Map<string, Origin>();
-  for (const m of maps) for (const [k, v] of m) out.set(k, v);
-  return out;
+  return OriginMap.deferred('', function* () {
+    for (const m of maps) yield* m;
+  });
 }
 
 function parseCached(text: string, name: string, cache: ParseCacheStore | undefined): { parsed?: ParsedFile; problems: StackFileProblem[] } {
-  if (!cache || text.length < CACHE_MIN_BYTES) return parseYaml(text, name);
+  if (!cache || text.length < CACHE_MIN_BYTES) return parseStackFile(text, name);
   const key = cacheKey(text);
   const hit = cache.get(key);
-  const decoded = hit === undefined ? undefined : decodeParsed(hit, name);
+  const decoded = hit === undefined ? undefined : decodeParsed(hit, name, text);
   if (decoded) return { parsed: decoded, problems: [] };
-  const r = parseYaml(text, name);
+  const r = parseStackFile(text, name);
   if (r.parsed) cache.set(key, encodeParsed(r.parsed));
   return r;
 }

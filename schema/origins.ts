@@ -1,6 +1,9 @@
 // Key path → origin, built lazily. A 1000-service file has ~50k keys, but origins are only read
 // when something goes wrong, so recording them costs two array pushes per key and the Map with
 // its Origin objects is built on the first read (in place: it is an ordinary Map afterwards).
+// A map can also be deferred entirely (OriginMap.deferred): its entries come from a function run on
+// the first read — the happy-path parser records no positions at all, and the file is re-parsed
+// with positions only when an error asks where a key was written.
 import type { Origin } from './errors.ts';
 
 export class OriginMap extends Map<string, Origin> {
@@ -10,13 +13,21 @@ export class OriginMap extends Map<string, Origin> {
   #pos: number[] = [];
   #toPos: ((offset: number) => { line: number; col: number }) | undefined;
   #pending = false;
-  /** Entries still serialized (from the parse cache): parsed on the first read. */
-  #lazyFlat: string | undefined;
+  /** Where the entries come from, for a deferred map: run on the first read. */
+  #fill: (() => Iterable<[string, Origin]>) | undefined;
 
   constructor(file: string, toPos?: (offset: number) => { line: number; col: number }) {
     super();
     this.#file = file;
     this.#toPos = toPos;
+  }
+
+  /** A map whose entries `fill` gives, asked for only when the map is first read. */
+  static deferred(file: string, fill: () => Iterable<[string, Origin]>): OriginMap {
+    const m = new OriginMap(file);
+    m.#fill = fill;
+    m.#pending = true;
+    return m;
   }
 
   /** Records the key at a source offset (needs toPos) … */
@@ -33,26 +44,13 @@ export class OriginMap extends Map<string, Origin> {
     this.#pending = true;
   }
 
-  /** Entries given as the JSON text of a flat [key, line, col, …] list, parsed only when read. */
-  addFlatJson(json: string): void {
-    this.#lazyFlat = json;
-    this.#pending = true;
-  }
-
-  /** The recorded entries as a flat [key, line, col, …] list (for the parse cache). */
-  flat(): (string | number)[] {
-    const out: (string | number)[] = [];
-    for (const [k, o] of this) out.push(k, o.line, o.col);
-    return out;
-  }
-
   #materialize(): void {
     if (!this.#pending) return;
     this.#pending = false;
-    if (this.#lazyFlat !== undefined) {
-      const o = JSON.parse(this.#lazyFlat) as (string | number)[];
-      this.#lazyFlat = undefined;
-      for (let i = 0; i + 2 < o.length; i += 3) super.set(o[i] as string, { file: this.#file, line: o[i + 1] as number, col: o[i + 2] as number });
+    if (this.#fill) {
+      const fill = this.#fill;
+      this.#fill = undefined;
+      for (const [k, o] of fill()) super.set(k, o);
     }
     const keys = this.#keys;
     const pos = this.#pos;

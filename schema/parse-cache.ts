@@ -1,18 +1,19 @@
-// A content-addressed cache of parsed stack files (tree + origins), so a big file is parsed by
-// `yaml` once, not on every command: parsing 12k lines costs ~200-400 ms, reading the cached
-// JSON ~10 ms. The store is injected (schema/ does no writes): the CLI keeps it under
-// ~/.cache/tscompose/parse, tests and library callers go without. Keyed by the sha256 of the
-// file text and the cache format version, so an edited file is simply a miss.
-import { OriginMap } from './origins.ts';
-import { Tagged } from './yaml-tree.ts';
-import type { ParsedFile, Tree } from './yaml-tree.ts';
+// A content-addressed cache of parsed stack files (the tree), so a big file is not parsed on
+// every command: the fast parse of 12k lines costs ~50-90 ms of CPU in a fresh process, reading the
+// cached JSON ~10 ms. Origins are not cached: like a fresh parse's, they are rebuilt from the text
+// only when an error asks for one (parse-file.ts). The store is injected (schema/ does no writes):
+// the CLI keeps it under ~/.cache/tscompose/parse, tests and library callers go without. Keyed by
+// the sha256 of the file text and the cache format version, so an edited file is simply a miss.
+import { Tagged } from './tree.ts';
+import type { ParsedFile, Tree } from './tree.ts';
+import { parsedFromTree } from './parse-file.ts';
 
 export interface ParseCacheStore {
   get(key: string): string | undefined;
   set(key: string, value: string): void;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 const TAG = '\u0000tagged';
 
 export function cacheKey(text: string): string {
@@ -21,25 +22,21 @@ export function cacheKey(text: string): string {
   return createHash('sha256').update(`tscompose-parse-v${VERSION}\n`).update(text).digest('hex');
 }
 
-export function encodeParsed(p: ParsedFile): string {
-  // Origins go in as one JSON string: reading a string is cheap, and it is only parsed when an
-  // origin is actually needed (an error), not on every successful load.
-  const origins = JSON.stringify(p.origins.flat());
+export function encodeParsed(p: Pick<ParsedFile, 'tree' | 'tagged'>): string {
   const tree = p.tagged ? encodeTags(p.tree) : p.tree;
-  return JSON.stringify({ v: VERSION, tagged: p.tagged, tree, origins });
+  return JSON.stringify({ v: VERSION, tagged: p.tagged, tree });
 }
 
-export function decodeParsed(s: string, file: string): ParsedFile | undefined {
-  let raw: { v: number; tagged: boolean; tree: Tree; origins: string };
+/** The cached file, or undefined for a corrupt or older entry; `text` is the file's (for its origins). */
+export function decodeParsed(s: string, file: string, text: string): ParsedFile | undefined {
+  let raw: { v: number; tagged: boolean; tree: Tree };
   try {
     raw = JSON.parse(s);
   } catch {
     return undefined;
   }
-  if (raw.v !== VERSION || typeof raw.origins !== 'string') return undefined;
-  const origins = new OriginMap(file);
-  origins.addFlatJson(raw.origins);
-  return { file, tree: raw.tagged ? (decodeTags(raw.tree) as Tree) : raw.tree, origins, tagged: raw.tagged };
+  if (raw?.v !== VERSION || typeof raw.tree !== 'object' || raw.tree === null) return undefined;
+  return parsedFromTree(text, file, raw.tagged ? (decodeTags(raw.tree) as Tree) : raw.tree, raw.tagged === true);
 }
 
 function encodeTags(v: unknown): unknown {

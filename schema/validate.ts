@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { validate as generated, schema as jsonSchema, defs } from './generated/validate-compose.js';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Origin, StackFileProblem } from './errors.ts';
-import { childPath } from './yaml-tree.ts';
+import { childPath } from './tree.ts';
 
 interface GeneratedValidator {
   (data: unknown): boolean;

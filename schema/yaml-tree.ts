@@ -1,41 +1,34 @@
 // Stack file text → a plain tree (objects, arrays, scalars) plus a key-path → origin map.
 //
+// This is the full parse, with the position of every key. The happy path does not need
+// positions and parses with yaml-fast.ts instead; this one runs when that parser refuses a file
+// (so the error comes from here, with file:line:col) or when an origin is asked for (an error
+// found by a later stage: see parse-file.ts).
+//
 // We walk the `yaml` AST ourselves instead of calling doc.toJS() because we need the
 // position of every key for error messages (compose-go loses it), and because we resolve
 // anchors, aliases and `<<` merge keys in one pass: `yaml`'s Alias.resolve() searches the
 // whole document for each alias, which is quadratic on a 1000-service file.
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Node as YNode } from 'yaml';
 import type { Origin, StackFileProblem } from './errors.ts';
 import { OriginMap } from './origins.ts';
+import { Tagged, childPath } from './tree.ts';
+import type { ParsedFile, Tree } from './tree.ts';
 
-/** `!reset` / `!override` from a stack file: tells the multi-file merge what to do with this value. */
-export class Tagged {
-  readonly tag: 'reset' | 'override';
-  readonly value: unknown;
-  constructor(tag: 'reset' | 'override', value: unknown) {
-    this.tag = tag;
-    this.value = value;
-  }
-}
+export { Tagged, childPath };
+export type { ParsedFile, Tree };
 
-export type Tree = Record<string, unknown>;
-
-export interface ParsedFile {
-  file: string;
-  tree: Tree;
-  origins: OriginMap;
-  /** Whether any `!reset` / `!override` appears (lets later stages skip looking for them). */
-  tagged: boolean;
-}
-
-/** Joins a key path the way errors print it: `services.web.ports[1]`. */
-export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return parent ? `${parent}.${key}` : key;
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/** `yaml` is loaded on first use: a command whose stack file parses on the fast path never pays for it. */
+function yamlLib(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule;
 }
 
 export function parseYaml(text: string, file: string): { parsed?: ParsedFile; problems: StackFileProblem[] } {
+  const { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } = yamlLib();
   const lc = new LineCounter();
   // uniqueKeys is checked below with a Set: yaml's own check is quadratic in the number of keys
   // (a 1000-service `services:` map costs ~half a million comparisons).
@@ -86,34 +79,41 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
       return out;
     }
     if (isMap(n)) {
+      // Merge keys as js-yaml (the fast path) applies them, so both parsers give the same tree,
+      // key order included: the sources of a `<<` add the keys not already set, earlier sources
+      // first; an explicit key after them replaces a merged one; an explicit key twice is an error.
       const out: Record<string, unknown> = {};
-      const merged: Record<string, unknown>[] = [];
+      const mergedKeys = new Set<string>();
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
         const k = pair.key as YNode | null;
         const keyText = isScalar(k) ? String(k.value) : k === null ? '' : String(k);
         if (isScalar(k) && keyText === '<<' && k.type === 'PLAIN') {
-          // YAML merge key: explicit keys win, then earlier sources over later ones.
           const srcs = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const s of srcs) {
             const v = walk(s, path);
-            if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tagged)) merged.push(v as Record<string, unknown>);
-            else problems.push({ message: 'merge key "<<" needs a mapping or a list of mappings', keyPath: path, origin: at(k.range?.[0] ?? 0) });
+            if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tagged)) {
+              for (const [mk, mv] of Object.entries(v)) {
+                if (Object.hasOwn(out, mk)) continue;
+                out[mk] = mv;
+                mergedKeys.add(mk);
+              }
+            } else {
+              problems.push({ message: 'merge key "<<" needs a mapping or a list of mappings', keyPath: path, origin: at(k.range?.[0] ?? 0) });
+            }
           }
           continue;
         }
         const p = childPath(path, keyText);
-        if (Object.hasOwn(out, keyText)) {
+        if (Object.hasOwn(out, keyText) && !mergedKeys.has(keyText)) {
           problems.push({ message: `duplicate key "${keyText}"`, keyPath: p, ...(k?.range ? { origin: at(k.range[0]) } : {}) });
           continue;
         }
+        mergedKeys.delete(keyText);
         if (k?.range) origins.addOffset(p, k.range[0]);
         out[keyText] = walk(pair.value, p);
       }
-      if (merged.length === 0) return out;
-      const res: Record<string, unknown> = {};
-      for (let i = merged.length - 1; i >= 0; i--) Object.assign(res, merged[i]);
-      return Object.assign(res, out);
+      return out;
     }
     return null;
   };

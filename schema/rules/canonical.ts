@@ -4,7 +4,7 @@
 // (the project directory for -f files, the file's own directory for extends/include), durations
 // become milliseconds and sizes bytes. A rule returns the new value or records a problem.
 import { isAbsolute, posix, resolve } from 'node:path';
-import { Tagged, childPath } from '../yaml-tree.ts';
+import { Tagged, childPath } from '../tree.ts';
 import { compile, lookup } from './pattern.ts';
 import { Bad, shellSplit, show, toBool, toInt, toMapping, toNumber, toStr } from './values.ts';
 import { parsePort, splitVolume, isPathLike } from './shorthand.ts';

@@ -3,7 +3,7 @@
 // secrets and configs, dependency cycles, duplicate container names. Each check returns problems;
 // all of them are reported together.
 import { compile, lookup } from './pattern.ts';
-import { childPath } from '../yaml-tree.ts';
+import { childPath } from '../tree.ts';
 import type { TreeProblem } from '../interpolate.ts';
 
 type Obj = Record<string, unknown>;

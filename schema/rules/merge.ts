@@ -3,7 +3,7 @@
 // by their identity (ports by host_ip:published:target/protocol, volumes by target, …) and
 // map-valued keys (environment, labels, depends_on, networks …) merge key by key.
 // `!reset` on the overriding side removes the value, `!override` replaces it without merging.
-import { Tagged } from '../yaml-tree.ts';
+import { Tagged } from '../tree.ts';
 import { compile, lookup } from './pattern.ts';
 import type { Segments } from './pattern.ts';
 

@@ -5,10 +5,12 @@ import type { ParseCacheStore } from '../../../schema/parse-cache.ts';
 import { parseYaml, Tagged } from '../../../schema/yaml-tree.ts';
 import { stack } from './stack.ts';
 
-test('a parsed file survives encode/decode with its origins and !reset/!override markers', () => {
-  const { parsed } = parseYaml('services:\n  a:\n    ports: !reset []\n    command: !override [x]\n    image: y\n', 'f.yaml');
-  const back = decodeParsed(encodeParsed(parsed!), 'f.yaml')!;
+test('a parsed file survives encode/decode with its !reset/!override markers; origins come from the text', () => {
+  const text = 'services:\n  a:\n    ports: !reset []\n    command: !override [x]\n    image: y\n';
+  const { parsed } = parseYaml(text, 'f.yaml');
+  const back = decodeParsed(encodeParsed(parsed!), 'f.yaml', text)!;
   assert.deepEqual(back.origins, parsed!.origins);
+  assert.deepEqual(back.origins.get('services.a.image'), { file: 'f.yaml', line: 5, col: 5 });
   const a = (back.tree.services as Record<string, Record<string, unknown>>).a!;
   assert.ok(a.ports instanceof Tagged && a.ports.tag === 'reset');
   assert.deepEqual(a.command, new Tagged('override', ['x']));
@@ -17,8 +19,8 @@ test('a parsed file survives encode/decode with its origins and !reset/!override
 
 test('the key changes with the text; a corrupt entry is a miss', () => {
   assert.notEqual(cacheKey('a: 1\n'), cacheKey('a: 2\n'));
-  assert.equal(decodeParsed('{not json', 'f'), undefined);
-  assert.equal(decodeParsed('{"v":999,"origins":"[]"}', 'f'), undefined);
+  assert.equal(decodeParsed('{not json', 'f', ''), undefined);
+  assert.equal(decodeParsed('{"v":999,"tree":{}}', 'f', ''), undefined);
 });
 
 test('loading a big file fills the cache once, then reads it instead of parsing', () => {
