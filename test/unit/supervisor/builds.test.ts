@@ -139,7 +139,10 @@ test('an aborted run rejects with the abort reason and starts nothing new', asyn
 });
 
 test('built images give the planner their digests; missing ones are left out', async () => {
-  const resolve = async (ref: string) => (ref === 'shop-web' ? { digest: 'sha256:w' } : undefined);
+  const resolve = async (ref: string) => (ref === 'docker.io/library/shop-web:latest' ? { digest: 'sha256:w' } : undefined);
   assert.deepEqual(await builtImageDigests(p, { resolve } as unknown as ImageStore), { web: 'sha256:w' });
+  // A service running the image another one builds follows its rebuilds too.
+  const shared = proj({ web: { build: { context: '/w', dockerfile: 'Dockerfile' } }, client: { image: 'shop-web:latest' }, db: { image: 'pg' } });
+  assert.deepEqual(await builtImageDigests(shared, { resolve } as unknown as ImageStore), { web: 'sha256:w', client: 'sha256:w' });
   assert.deepEqual(await builtImageDigests(proj({ db: { image: 'x' } }), { resolve } as unknown as ImageStore), {});
 });
