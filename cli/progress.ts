@@ -18,7 +18,7 @@ export interface Progress {
 export interface PlannedResource {
   type: ProjectEvent['type'];
   name: string;
-  /** The event that completes it (`started`, `created`, `removed`, `network-create`…); none: nothing to do. */
+  /** The event that completes it (`started`, `created`, `removed`, `network-created`…); none: nothing to do. */
   until?: ProjectEvent['action'];
   /** Shown while nothing happened to it yet. */
   title: string;
@@ -34,12 +34,16 @@ const LABEL: Partial<Record<ProjectEvent['action'], string>> = {
   create: 'Creating', created: 'Created', start: 'Starting', started: 'Started', stop: 'Stopping', stopped: 'Stopped',
   remove: 'Removing', removed: 'Removed', kill: 'Killing', restart: 'Restarting', pause: 'Paused', unpause: 'Unpaused',
   waiting: 'Waiting', healthy: 'Healthy', error: 'Error', die: 'Exited', exited: 'Exited',
-  'network-create': 'Creating', 'network-remove': 'Removing', 'volume-create': 'Creating', 'volume-remove': 'Removing',
+  'network-create': 'Creating', 'network-created': 'Created', 'network-remove': 'Removing', 'network-removed': 'Removed',
+  'volume-create': 'Creating', 'volume-created': 'Created', 'volume-remove': 'Removing', 'volume-removed': 'Removed',
+  pull: 'Pulling', pulled: 'Pulled', 'image-remove': 'Removing', 'image-removed': 'Removed',
+  // docker compose's words for an image it could not or need not remove.
+  'image-kept': 'Resource is still in use', 'image-missing': 'Warning: No resource found to remove',
   health_status: 'Health', info: '',
 };
 
 function kind(e: ProjectEvent): string {
-  return e.type === 'network' ? 'Network' : e.type === 'volume' ? 'Volume' : e.type === 'project' ? 'Project' : 'Container';
+  return e.type === 'network' ? 'Network' : e.type === 'volume' ? 'Volume' : e.type === 'image' ? 'Image' : e.type === 'project' ? 'Project' : 'Container';
 }
 
 export function lineOf(e: ProjectEvent): string {
@@ -74,7 +78,8 @@ function ttyProgress(out: NodeJS.WriteStream): Progress {
   const rows = new Map<string, { text: string; since: number; final: boolean; took?: number }>();
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
-  const FINAL = new Set(['created', 'started', 'stopped', 'removed', 'healthy', 'error', 'exited']);
+  const FINAL = new Set(['created', 'started', 'stopped', 'removed', 'healthy', 'error', 'exited', 'network-created', 'network-removed',
+    'volume-created', 'volume-removed', 'pulled', 'image-removed', 'image-kept', 'image-missing']);
   const draw = () => {
     timer = undefined;
     if (drawn) out.write(`\x1b[${drawn}A`);
@@ -154,8 +159,6 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
         if (slot.task) slot.task.title = slot.title;
         if (e.action === 'error') { slot.settled = true; slot.reject(new Error(e.detail ?? 'failed')); }
         else if (e.action === slot.until || e.action === 'removed' || e.action === 'exited') {
-          if (e.action === 'network-create' || e.action === 'volume-create') slot.title = slot.title.replace(/Creating$/, 'Created');
-          if (slot.task) slot.task.title = slot.title;
           slot.settled = true;
           slot.resolve();
         }
@@ -184,7 +187,7 @@ export function resourcesOfPlan(ops: { type: string; kind?: string; resource?: s
     const type = op.kind === 'network' ? 'network' : op.kind === 'volume' ? 'volume' : 'container';
     const key = `${type}:${op.resource}`;
     const label = type === 'network' ? 'Network' : type === 'volume' ? 'Volume' : 'Container';
-    const until: PlannedResource['until'] | undefined = op.type === 'createNetwork' ? 'network-create' : op.type === 'createVolume' ? 'volume-create'
+    const until: PlannedResource['until'] | undefined = op.type === 'createNetwork' ? 'network-created' : op.type === 'createVolume' ? 'volume-created'
       : op.type === 'start' || op.type === 'restart' ? 'started' : op.type === 'create' || op.type === 'recreate' ? 'created'
       : op.type === 'remove' ? 'removed' : op.type === 'stop' ? 'stopped' : undefined;
     const prev = out.get(key);

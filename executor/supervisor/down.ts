@@ -65,6 +65,7 @@ export async function downProject(ctx: Ctx, o: DownOptions = {}): Promise<void> 
         try {
           ctx.emit({ type: 'volume', action: 'volume-remove', name: v.name });
           await ctx.engine.volumes.remove(v.name);
+          ctx.emit({ type: 'volume', action: 'volume-removed', name: v.name });
           ctx.journal.update((s) => { delete s.volumes[v.key]; });
         } catch (e) {
           errors.push(e);

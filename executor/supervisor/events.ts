@@ -1,15 +1,18 @@
 // Everything that happens to a project, as one event type: the progress renderer, `up`'s log
 // printer, `events --json`, `--wait` and the abort rules all consume the same stream.
 export type EventAction =
-  | 'pull' | 'create' | 'created' | 'start' | 'started' | 'stop' | 'stopped' | 'kill' | 'die' | 'restart'
+  | 'create' | 'created' | 'start' | 'started' | 'stop' | 'stopped' | 'kill' | 'die' | 'restart'
   | 'health_status' | 'remove' | 'removed' | 'pause' | 'unpause' | 'waiting' | 'healthy' | 'error'
-  | 'network-create' | 'network-remove' | 'volume-create' | 'volume-remove' | 'exited' | 'info';
+  | 'network-create' | 'network-created' | 'network-remove' | 'network-removed'
+  | 'volume-create' | 'volume-created' | 'volume-remove' | 'volume-removed' | 'exited' | 'info'
+  // down --rmi; `image-kept`: another container still uses it; `image-missing`: nothing to remove.
+  | 'pull' | 'pulled' | 'image-remove' | 'image-removed' | 'image-kept' | 'image-missing';
 
 export interface ProjectEvent {
   time: string;
-  type: 'container' | 'network' | 'volume' | 'project';
+  type: 'container' | 'network' | 'volume' | 'image' | 'project';
   action: EventAction;
-  /** Container, network or volume name. */
+  /** Container, network or volume name; image reference. */
   name: string;
   service?: string;
   id?: string;

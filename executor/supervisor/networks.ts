@@ -25,6 +25,7 @@ export function ensureNetwork(ctx: Ctx, project: Project, key: string): Promise<
       if (!rec?.state) ctx.emit({ type: 'network', action: 'network-create', name: net.name });
       const state = await ctx.engine.net.ensureNetwork(project.name, key, net);
       ctx.journal.update((s) => { const r = s.networks[key]; if (r) r.state = state; });
+      if (!rec?.state) ctx.emit({ type: 'network', action: 'network-created', name: net.name });
       return state;
     })();
     m.set(key, p);
@@ -41,6 +42,7 @@ export async function removeNetworks(ctx: Ctx, keys?: string[]): Promise<void> {
     if (!rec.external) {
       ctx.emit({ type: 'network', action: 'network-remove', name: rec.name });
       await ctx.engine.net.removeNetwork(rec.name);
+      ctx.emit({ type: 'network', action: 'network-removed', name: rec.name });
     }
     ctx.journal.update((s) => { delete s.networks[rec.key]; });
   }

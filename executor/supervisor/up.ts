@@ -17,6 +17,7 @@ import { ensureNetwork } from './networks.ts';
 import { conditionState, type DepContainer } from './depends.ts';
 import { lastLines } from './logs.ts';
 import type { Supervisor } from './supervisor.ts';
+import type { ProjectEvent } from './events.ts';
 
 export class DependencyError extends TscError {
   readonly service: string;
@@ -81,6 +82,7 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
         if (!ctx.journal.state.volumes[key]) ctx.journal.update((s) => { s.volumes[key] = { key, name: decl.name, external: decl.external ?? false }; });
         ctx.emit({ type: 'volume', action: 'volume-create', name: decl.name });
         await ctx.engine.volumes.ensure(decl.name, decl, project.name);
+        ctx.emit({ type: 'volume', action: 'volume-created', name: decl.name });
         return;
       }
       case 'create':
@@ -173,9 +175,14 @@ export async function waitDependencies(ctx: Ctx, service: string, waits: WaitFor
     let announced = false;
     let lastDetail = '';
     for (;;) {
-      const st = conditionState(dep, d.condition, depContainers(ctx, dep, sup));
+      const cs = depContainers(ctx, dep, sup);
+      const st = conditionState(dep, d.condition, cs);
+      // Compose names the dependency's containers in these lines, not the service.
+      const each = (e: Omit<ProjectEvent, 'time' | 'name' | 'type'>) => {
+        for (const c of cs.length ? cs : [{ name: dep }]) ctx.emit({ type: 'container', name: c.name, ...e });
+      };
       if (st.state === 'met') {
-        if (announced) ctx.emit({ type: 'container', action: 'healthy', name: dep, service: dep, detail: d.condition });
+        if (announced) each({ action: 'healthy', service: dep, detail: d.condition });
         return;
       }
       if (st.state === 'failed') {
@@ -187,7 +194,7 @@ export async function waitDependencies(ctx: Ctx, service: string, waits: WaitFor
         throw new DependencyError(service, dep, st.reason, c ? lastLines(paths.container(c.id), 10) : []);
       }
       if (!announced || st.detail !== lastDetail) {
-        ctx.emit({ type: 'container', action: 'waiting', name: dep, service: dep, detail: st.detail });
+        each({ action: 'waiting', service: dep, detail: st.detail });
         announced = true;
         lastDetail = st.detail;
       }

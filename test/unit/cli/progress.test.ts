@@ -50,15 +50,34 @@ test('a plan becomes one listr2 task per resource, finished by the event that co
     { type: 'keep', kind: 'container', resource: 'p-db-1' },
   ]);
   assert.deepEqual(r.map((x) => [x.type, x.name, x.until ?? null]), [
-    ['network', 'p_default', 'network-create'], ['container', 'p-web-1', 'started'], ['container', 'p-db-1', null],
+    ['network', 'p_default', 'network-created'], ['container', 'p-web-1', 'started'], ['container', 'p-db-1', null],
   ]);
   const s = sink();
   const p = createProgress('tty', s.stream, r);
   p.event({ time: 't', type: 'network', action: 'network-create', name: 'p_default' });
+  p.event({ time: 't', type: 'network', action: 'network-created', name: 'p_default' });
   p.event({ time: 't', type: 'container', action: 'started', name: 'p-web-1' });
   await p.done();
   const text = s.out.join('');
   assert.match(text, /Network p_default {2}Created/);
   assert.match(text, /Container p-web-1 {2}Started/);
   assert.match(text, /Container p-db-1 {2}Running/);
+});
+
+test('plain progress ends networks, volumes and images with compose\'s final words', () => {
+  const s = sink();
+  const p = createProgress('plain', s.stream);
+  for (const [type, action, name] of [
+    ['network', 'network-create', 'p_default'], ['network', 'network-created', 'p_default'],
+    ['volume', 'volume-create', 'p_data'], ['volume', 'volume-created', 'p_data'],
+    ['network', 'network-remove', 'p_default'], ['network', 'network-removed', 'p_default'],
+    ['volume', 'volume-remove', 'p_data'], ['volume', 'volume-removed', 'p_data'],
+    ['image', 'image-remove', 'p-web'], ['image', 'image-removed', 'p-web'],
+    ['image', 'image-kept', 'busybox'], ['image', 'image-missing', 'gone'],
+  ] as const) p.event({ time: 't', type, action, name });
+  assert.deepEqual(s.out.join('').split('\n').filter(Boolean), [
+    ' Network p_default  Creating', ' Network p_default  Created', ' Volume p_data  Creating', ' Volume p_data  Created',
+    ' Network p_default  Removing', ' Network p_default  Removed', ' Volume p_data  Removing', ' Volume p_data  Removed',
+    ' Image p-web  Removing', ' Image p-web  Removed', ' Image busybox  Resource is still in use', ' Image gone  Warning: No resource found to remove',
+  ]);
 });

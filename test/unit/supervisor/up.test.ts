@@ -33,6 +33,10 @@ test('a service waits for its service_healthy dependency, which the supervisor\'
   const starts = ctx.bus.history.filter((e) => e.action === 'started' || e.action === 'health_status').map((e) => `${e.service}:${e.action}${e.detail ? ':' + e.detail : ''}`);
   assert.deepEqual(starts, ['db:started', 'db:health_status:healthy', 'web:started']);
   assert.ok(ctx.bus.history.some((e) => e.action === 'waiting' && /waiting db healthy 0\/1/.test(e.detail ?? '')));
+  // Compose's lines name the dependency's containers: "Container <project>-db-1  Waiting/Healthy".
+  const dbName = ctx.bus.history.find((e) => e.action === 'started' && e.service === 'db')!.name;
+  assert.deepEqual([...new Set(ctx.bus.history.filter((e) => e.action === 'waiting' || e.action === 'healthy').map((e) => e.name))], [dbName]);
+  assert.match(dbName, /-db-1$/);
   sup.close();
   await downProject(ctx, { timeoutMs: 0 });
   assert.deepEqual([...fake.live], []);
