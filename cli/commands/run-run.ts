@@ -38,6 +38,11 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
     const r = spawnSync(node, args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
     if (r.status !== 0) throw new TscError('DEPENDENCY', `Dependencies of "${serviceName}" did not come up (${deps.join(', ')})`, { exitCode: r.status ?? 1 });
   }
+  if (base.build) {
+    // As compose's `run`: a service whose image is missing (or pull_policy: build) is built first.
+    const { buildForUp } = await import('./build-run.ts');
+    await buildForUp(project, { services: [serviceName], deps: false, mode: 'missing', progress: progressMode(t.globals.progress) });
+  }
   const env: Record<string, string | null> = { ...base.environment };
   for (const kv of o.env ?? []) {
     const i = kv.indexOf('=');
