@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section of the stack file and anonymous volumes')
     .option('--remove-orphans', 'Remove containers for services not defined in the stack file')
     .option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds')
-    .option('--rmi <type>', 'Remove images used by services ("local"|"all") (not supported yet)')
+    .option('--rmi <type>', 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")')
     .action(async (opts: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: string }, cmd: Command) => {
       const { runDown } = await import('./lifecycle-run.ts');
       process.exitCode = await runDown(cmd, opts);

@@ -27,7 +27,8 @@ export async function runDown(cmd: Command, opts: { volumes?: boolean; removeOrp
   const t = await targetOf(cmd);
   const progress = createProgress(progressMode(t.globals.progress));
   const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
-  if (opts.rmi) progress.note(`WARN --rmi ${opts.rmi} is not supported yet: images are kept (tscompose image rm removes them)`);
+  const images = await import('../../executor/supervisor/down-images.ts');
+  const rmi = images.parseRmi(opts.rmi);
   const { controlRequest, subscribeEvents } = await import('../../executor/supervisor/control.ts');
   // 1. A live supervisor stops everything (it knows what it is restarting) and exits; we show its stops.
   const before = readState(t.name).supervisor;
@@ -47,7 +48,13 @@ export async function runDown(cmd: Command, opts: { volumes?: boolean; removeOrp
   try {
     const { downProject } = await import('../../executor/supervisor/down.ts');
     const declared = t.project ? Object.entries(t.project.volumes).map(([key, v]) => ({ key, name: v.name, external: v.external ?? false })) : [];
+    // The journal forgets the containers as they go: note their images first.
+    const used = rmi ? images.usedImages(t.name, t.project, Object.values(s.journal.state.containers)) : [];
     await downProject(s, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), volumes: opts.volumes === true, declaredVolumes: declared });
+    if (rmi) {
+      const { openImageStore } = await import('../../executor/image/store.ts');
+      await images.removeImages(openImageStore(), images.imagesToRemove(rmi, used), s.emit);
+    }
   } finally {
     lock.release();
     await progress.done();
