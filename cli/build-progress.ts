@@ -166,7 +166,8 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[], keep
       withSlot(e.service, (s) => {
         setTitle(s, serviceLine(e.service, e.result, e.ms, e.state === 'failed').replace(/^[✔✘] /, ''));
         s.settled = true;
-        s.settle?.(e.state === 'failed' ? new Error(e.error instanceof Error ? e.error.message : 'build failed') : undefined);
+        // listr2 shows a failed task's error message as its title.
+        s.settle?.(e.state === 'failed' ? new Error(`${e.service}  ${e.error instanceof Error ? e.error.message : 'build failed'}`) : undefined);
       });
     },
     note(line) {
