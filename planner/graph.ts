@@ -14,7 +14,10 @@ export type EdgeKind = 'depends_on' | 'links' | 'network_mode' | 'ipc' | 'pid' |
 /** `service` needs `dep`. Several keys naming the same dependency are merged into one edge. */
 export interface DepEdge {
   dep: string;
-  kinds: EdgeKind[];
+  /** Index of `dep` in ServiceGraph.services (set once the dependency is known to exist). */
+  to: number;
+  /** Shared between edges until a merge adds a kind (then the edge gets its own copy): never mutate. */
+  kinds: readonly EdgeKind[];
   /** From depends_on; `service_started` for edges from other keys. */
   condition: DependsOnCondition;
   required: boolean;
@@ -33,19 +36,51 @@ export interface ExternalRef {
   keyPath: string;
 }
 
+/**
+ * Services are numbered by their position in the sorted name list, and the graph is arrays indexed
+ * by that number: the planner walks it once per service, and array slots cost less than looking
+ * names up in maps of thousands of entries.
+ */
 export interface ServiceGraph {
-  /** Service names, sorted. */
+  /** Service names, sorted: a service's index is its position here. */
   services: string[];
-  /** service → the services it needs (sorted by name). */
-  deps: Map<string, DepEdge[]>;
-  /** service → the services that need it (sorted by name). */
-  dependents: Map<string, string[]>;
-  /** Every service after all of its dependencies; ties broken by name so plans are stable. */
-  order: string[];
+  /** name → index. */
+  index: Map<string, number>;
+  /** By index: the services it needs, sorted by name. */
+  deps: DepEdge[][];
+  /** By index: the indexes of the services that need it, ascending (so sorted by name). */
+  dependents: number[][];
+  /** Every service index after all of its dependencies; ties broken by name so plans are stable. */
+  order: number[];
   external: ExternalRef[];
 }
 
+/** The edges of a service by name (empty for an unknown name). */
+export function depsOf(graph: ServiceGraph, name: string): DepEdge[] {
+  const i = graph.index.get(name);
+  return i === undefined ? [] : (graph.deps[i] as DepEdge[]);
+}
+
+/** Service names in dependency order. */
+export function orderNames(graph: ServiceGraph): string[] {
+  return graph.order.map((i) => graph.services[i] as string);
+}
+
 const NAMESPACE_KEYS = ['network_mode', 'ipc', 'pid'] as const;
+
+/** One kind list per kind, shared by every single-kind edge (most of them): see DepEdge.kinds. */
+const SINGLE_KIND: Record<EdgeKind, readonly EdgeKind[]> = {
+  depends_on: ['depends_on'],
+  links: ['links'],
+  network_mode: ['network_mode'],
+  ipc: ['ipc'],
+  pid: ['pid'],
+  volumes_from: ['volumes_from'],
+};
+
+function implicitEdge(dep: string, source: EdgeKind, index: number): DepEdge {
+  return { dep, to: -1, kinds: SINGLE_KIND[source], condition: 'service_started', required: true, restart: false, source, index };
+}
 
 /** Edges of one service, before they are checked against the project; `container:` forms go to `external`. */
 function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] {
@@ -55,20 +90,20 @@ function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] 
   for (const dep in dependsOn) {
     const d = dependsOn[dep] as Service['depends_on'][string];
     // Normalization keeps the list order of the short form, so the index finds `depends_on[i]`.
-    edges.push({ dep, kinds: ['depends_on'], condition: d.condition, required: d.required, restart: d.restart === true, source: 'depends_on', index: i++ });
+    edges.push({ dep, to: -1, kinds: SINGLE_KIND.depends_on, condition: d.condition, required: d.required, restart: d.restart === true, source: 'depends_on', index: i++ });
   }
   const links = s.links ?? [];
   for (let j = 0; j < links.length; j++) {
     // `service` or `service:alias`
     const l = links[j] as string;
     const colon = l.indexOf(':');
-    edges.push({ dep: colon < 0 ? l : l.slice(0, colon), kinds: ['links'], condition: 'service_started', required: true, restart: false, source: 'links', index: j });
+    edges.push(implicitEdge(colon < 0 ? l : l.slice(0, colon), 'links', j));
   }
   for (const kind of NAMESPACE_KEYS) {
     const v = s[kind];
     if (!v) continue;
     if (v.startsWith('service:')) {
-      edges.push({ dep: v.slice('service:'.length), kinds: [kind], condition: 'service_started', required: true, restart: false, source: kind, index: 0 });
+      edges.push(implicitEdge(v.slice('service:'.length), kind, 0));
     } else if (v.startsWith('container:')) {
       external.push({ service: name, kind, container: v.slice('container:'.length), keyPath: `services.${name}.${kind}` });
     }
@@ -80,7 +115,7 @@ function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] 
     if (v.startsWith('container:')) {
       external.push({ service: name, kind: 'volumes_from', container: v.slice('container:'.length).split(':')[0] ?? '', keyPath: `services.${name}.volumes_from[${j}]` });
     } else {
-      edges.push({ dep: v.split(':')[0] ?? v, kinds: ['volumes_from'], condition: 'service_started', required: true, restart: false, source: 'volumes_from', index: j });
+      edges.push(implicitEdge(v.split(':')[0] ?? v, 'volumes_from', j));
     }
   }
   return edges;
@@ -94,13 +129,14 @@ const CONDITION_STRENGTH: Record<DependsOnCondition, number> = {
 
 /** Adds `e` to `edges`, merged into an edge to the same dependency if there is one (lists are short). */
 function mergeInto(edges: DepEdge[], e: DepEdge): void {
-  const had = edges.find((x) => x.dep === e.dep);
+  let had: DepEdge | undefined;
+  for (const x of edges) if (x.to === e.to) had = x;
   if (!had) {
     // rawEdges made `e` fresh for this call: no copy needed.
     edges.push(e);
     return;
   }
-  for (const k of e.kinds) if (!had.kinds.includes(k)) had.kinds.push(k);
+  for (const k of e.kinds) if (!had.kinds.includes(k)) had.kinds = [...had.kinds, k];
   // A depends_on condition is stricter than the implicit "started" of links/network_mode: keep the strictest.
   if (CONDITION_STRENGTH[e.condition] > CONDITION_STRENGTH[had.condition]) had.condition = e.condition;
   had.required ||= e.required;
@@ -109,16 +145,21 @@ function mergeInto(edges: DepEdge[], e: DepEdge): void {
 
 export function buildServiceGraph(project: Project): ServiceGraph {
   const services = Object.keys(project.services).sort();
+  const n = services.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) index.set(services[i] as string, i);
   const problems: StackFileProblem[] = [];
-  const deps = new Map<string, DepEdge[]>();
-  const dependents = new Map<string, string[]>();
+  const deps: DepEdge[][] = new Array(n);
+  const dependents: number[][] = new Array(n);
   const external: ExternalRef[] = [];
-  for (const name of services) dependents.set(name, []);
+  for (let i = 0; i < n; i++) dependents[i] = [];
 
-  for (const name of services) {
+  for (let i = 0; i < n; i++) {
+    const name = services[i] as string;
     const edges: DepEdge[] = [];
     for (const e of rawEdges(name, project.services[name] as Service, external)) {
-      if (!Object.hasOwn(project.services, e.dep)) {
+      const to = index.get(e.dep);
+      if (to === undefined) {
         const disabled = Object.hasOwn(project.disabled_services, e.dep);
         // compose: an optional dependency (required: false) on a service switched off by profiles is skipped.
         if (disabled && !e.required) continue;
@@ -132,17 +173,18 @@ export function buildServiceGraph(project: Project): ServiceGraph {
         });
         continue;
       }
+      e.to = to;
       mergeInto(edges, e);
     }
-    sortByDep(edges);
-    deps.set(name, edges);
-    for (const e of edges) (dependents.get(e.dep) as string[]).push(name);
+    sortByTarget(edges);
+    deps[i] = edges;
+    // Filled in ascending i, so each list is sorted.
+    for (const e of edges) (dependents[e.to] as number[]).push(i);
   }
   if (problems.length) throw new StackFileError(problems);
-  // dependents were filled in sorted service order, so each list is already sorted.
 
   const order = topoOrder(services, deps, project);
-  return { services, deps, dependents, order, external };
+  return { services, index, deps, dependents, order, external };
 }
 
 /** The key path of the value that made an edge (`services.web.depends_on.db`, `services.web.links[0]`). */
@@ -159,12 +201,12 @@ function edgeOrigin(project: Project, service: string, e: DepEdge): ReturnType<t
   return project.origins.get(keyPath) ?? short ?? originOf(project, keyPath);
 }
 
-/** Insertion sort: edge lists are short, and Array.prototype.sort allocates a work area each call. */
-function sortByDep(edges: DepEdge[]): void {
+/** By dependency index, i.e. by name. Insertion sort: edge lists are short. */
+function sortByTarget(edges: DepEdge[]): void {
   for (let i = 1; i < edges.length; i++) {
     const e = edges[i] as DepEdge;
     let j = i - 1;
-    while (j >= 0 && (edges[j] as DepEdge).dep > e.dep) {
+    while (j >= 0 && (edges[j] as DepEdge).to > e.to) {
       edges[j + 1] = edges[j] as DepEdge;
       j--;
     }
@@ -172,50 +214,57 @@ function sortByDep(edges: DepEdge[]): void {
   }
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
- * Depth-first post-order over sorted names: deterministic, linear, and the DFS stack is the cycle
- * when a back edge is found, so the error can show all of it (`web → api → db → web`).
+ * Depth-first post-order from each service in name order: deterministic, linear, and the DFS stack
+ * is the cycle when a back edge is found, so the error can show all of it (`web → api → db → web`).
  * Iterative, because a generated stack can be deeper than the JS call stack.
  */
-function topoOrder(services: string[], deps: Map<string, DepEdge[]>, project: Project): string[] {
+function topoOrder(services: string[], deps: DepEdge[][], project: Project): number[] {
+  const n = services.length;
   const WHITE = 0, GRAY = 1, BLACK = 2;
-  const color = new Map<string, number>();
-  const order: string[] = [];
-  for (const root of services) {
-    if (color.get(root)) continue;
-    const stack: { name: string; next: number }[] = [{ name: root, next: 0 }];
-    color.set(root, GRAY);
-    while (stack.length) {
-      const top = stack[stack.length - 1] as { name: string; next: number };
-      const edges = deps.get(top.name) ?? [];
-      if (top.next < edges.length) {
-        const e = edges[top.next++] as DepEdge;
-        const c = color.get(e.dep) ?? WHITE;
+  const color = new Uint8Array(n);
+  // The DFS stack: node, and the position of the next edge to follow from it.
+  const node = new Int32Array(n);
+  const next = new Int32Array(n);
+  const order: number[] = [];
+  for (let root = 0; root < n; root++) {
+    if (color[root] !== WHITE) continue;
+    let top = 0;
+    node[0] = root;
+    next[0] = 0;
+    color[root] = GRAY;
+    while (top >= 0) {
+      const v = node[top] as number;
+      const edges = deps[v] as DepEdge[];
+      const k = next[top] as number;
+      if (k < edges.length) {
+        next[top] = k + 1;
+        const to = (edges[k] as DepEdge).to;
+        const c = color[to];
         if (c === WHITE) {
-          color.set(e.dep, GRAY);
-          stack.push({ name: e.dep, next: 0 });
+          color[to] = GRAY;
+          top++;
+          node[top] = to;
+          next[top] = 0;
         } else if (c === GRAY) {
-          throw cycleError(stack.map((f) => f.name), e.dep, deps, project);
+          const path = Array.from(node.subarray(0, top + 1), (x) => services[x] as string);
+          throw cycleError(path, services[to] as string, services, deps, project);
         }
       } else {
-        color.set(top.name, BLACK);
-        order.push(top.name);
-        stack.pop();
+        color[v] = BLACK;
+        order.push(v);
+        top--;
       }
     }
   }
   return order;
 }
 
-function cycleError(path: string[], back: string, deps: Map<string, DepEdge[]>, project: Project): StackFileError {
+function cycleError(path: string[], back: string, services: string[], deps: DepEdge[][], project: Project): StackFileError {
   const cycle = path.slice(path.indexOf(back));
   cycle.push(back);
   const first = cycle[0] as string;
-  const edge = (deps.get(first) ?? []).find((e) => e.dep === cycle[1]);
+  const edge = (deps[services.indexOf(first)] ?? []).find((e) => e.dep === cycle[1]);
   const keyPath = edge ? edgeKeyPath(first, edge) : `services.${first}`;
   return StackFileError.one({
     keyPath,
@@ -224,15 +273,21 @@ function cycleError(path: string[], back: string, deps: Map<string, DepEdge[]>, 
   });
 }
 
-/** The services `selected` need, transitively, selection included; sorted. */
-export function withDependencies(graph: ServiceGraph, selected: string[]): string[] {
-  const seen = new Set<string>();
-  const stack = [...selected];
-  while (stack.length) {
-    const n = stack.pop() as string;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const e of graph.deps.get(n) ?? []) stack.push(e.dep);
+/** The indexes of the services `selected` need, transitively, selection included; ascending (by name). */
+export function withDependencies(graph: ServiceGraph, selected: string[]): number[] {
+  const seen = new Uint8Array(graph.services.length);
+  const stack: number[] = [];
+  for (const name of selected) {
+    const i = graph.index.get(name);
+    if (i !== undefined) stack.push(i);
   }
-  return [...seen].sort(cmp);
+  while (stack.length) {
+    const i = stack.pop() as number;
+    if (seen[i]) continue;
+    seen[i] = 1;
+    for (const e of graph.deps[i] as DepEdge[]) stack.push(e.to);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i);
+  return out;
 }

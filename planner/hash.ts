@@ -17,6 +17,11 @@
 // Values are serialized with sorted keys; undefined and empty mappings (`environment: {}`,
 // `labels: {}`) count as absent, so a normalization that starts writing an empty default does
 // not recreate every container.
+//
+// The canonical text is written as UTF-8 straight into one reusable byte buffer and hashed from
+// there: building it as strings (pieces joined, or `+=`) cost more than everything else a plan does
+// per service. The bytes are exactly those of the v1 text (test/unit/planner/hash-stable.test.ts
+// pins them), so hashes recorded by earlier versions still match.
 import { hash as digest } from 'node:crypto';
 import type { Project, Service } from '../schema/model.ts';
 import { TscError } from '../schema/errors.ts';
@@ -30,38 +35,75 @@ export interface HashOptions {
   imageDigest?: string;
 }
 
-/** The hashed values of a service, in key order: [key, value] with exclusions applied. */
-function hashedValues(s: Service): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  const keys = sortKeys(Object.keys(s));
-  for (const key of keys) {
-    if (EXCLUDED.has(key)) continue;
-    let v: unknown = (s as unknown as Record<string, unknown>)[key];
-    if (key === 'deploy' && v && typeof v === 'object') {
-      const { replicas: _replicas, ...rest } = v as Record<string, unknown>;
-      v = rest;
-    }
-    out.push([key, v]);
-  }
-  return out;
+// The text being hashed: buf[0, len). Each entry point starts it at len = 0 and finishes with it
+// before returning (all synchronous, nothing re-enters).
+let buf = new Uint8Array(4096);
+let len = 0;
+const utf8 = new TextEncoder();
+const BIG = 1 << 20;
+
+function reserve(n: number): void {
+  if (len + n <= buf.length) return;
+  const bigger = new Uint8Array(Math.max(buf.length * 2, len + n));
+  bigger.set(buf.subarray(0, len));
+  buf = bigger;
+}
+
+/** One byte of ASCII punctuation. */
+function writeByte(c: number): void {
+  reserve(1);
+  buf[len++] = c;
 }
 
 /**
- * Canonical JSON, written as pieces into `parts` (joined once: building it with `+=` made a
- * rope of small strings per value, most of the garbage of a 10k-service plan). Sorted keys;
- * undefined, and mappings with nothing but absent values, emit nothing and return false, so
- * the parent leaves the key out.
+ * `s` as UTF-8, as Node would encode the string (a lone surrogate becomes U+FFFD). ASCII, nearly all
+ * of a stack file, is copied by code unit; the rest of a string from its first non-ASCII unit goes
+ * through TextEncoder.
  */
-function emit(v: unknown, parts: string[]): boolean {
+function writeText(s: string): void {
+  reserve(s.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 code unit
+  const b = buf;
+  let o = len;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      o += utf8.encodeInto(i ? s.slice(i) : s, b.subarray(o)).written;
+      break;
+    }
+    b[o++] = c;
+  }
+  len = o;
+}
+
+/**
+ * A string as JSON would quote it, without JSON.stringify where nothing needs escaping (the common
+ * case). Raw control characters are left as they are: the text only has to be unambiguous, and it
+ * is: without `"` or `\` inside, the quotes delimit it.
+ */
+function writeString(s: string): void {
+  if (s.includes('"') || s.includes('\\')) {
+    writeText(JSON.stringify(s));
+    return;
+  }
+  writeByte(0x22);
+  writeText(s);
+  writeByte(0x22);
+}
+
+/**
+ * Canonical JSON of `v`: sorted keys; undefined, and mappings with nothing but absent values, write
+ * nothing and return false, so the parent leaves the key out (an absent array item is `null`).
+ */
+function emit(v: unknown): boolean {
   switch (typeof v) {
     case 'string':
-      emitString(v, parts);
+      writeString(v);
       return true;
     case 'number':
-      parts.push(Number.isFinite(v) ? String(v) : 'null');
+      writeText(Number.isFinite(v) ? String(v) : 'null');
       return true;
     case 'boolean':
-      parts.push(v ? 'true' : 'false');
+      writeText(v ? 'true' : 'false');
       return true;
     case 'object':
       break;
@@ -69,42 +111,41 @@ function emit(v: unknown, parts: string[]): boolean {
       return false; // undefined (functions and symbols do not occur in the model)
   }
   if (v === null) {
-    parts.push('null');
+    writeText('null');
     return true;
   }
   if (Array.isArray(v)) {
-    parts.push('[');
+    writeByte(0x5b); // [
     for (let i = 0; i < v.length; i++) {
-      if (i) parts.push(',');
-      if (!emit(v[i], parts)) parts.push('null');
+      if (i) writeByte(0x2c); // ,
+      if (!emit(v[i])) writeText('null');
     }
-    parts.push(']');
+    writeByte(0x5d); // ]
     return true;
   }
   const o = v as Record<string, unknown>;
-  const keys = sortKeys(Object.keys(o));
-  const start = parts.length;
-  parts.push('{');
+  const start = len;
+  writeByte(0x7b); // {
   let any = false;
-  for (const k of keys) {
-    const mark = parts.length;
-    if (any) parts.push(',');
-    emitString(k, parts);
-    parts.push(':');
-    if (emit(o[k], parts)) any = true;
-    else parts.length = mark;
+  for (const k of sortKeys(Object.keys(o))) {
+    const mark = len;
+    if (any) writeByte(0x2c);
+    writeString(k);
+    writeByte(0x3a); // :
+    if (emit(o[k])) any = true;
+    else len = mark;
   }
   if (!any) {
-    parts.length = start;
+    len = start;
     return false;
   }
-  parts.push('}');
+  writeByte(0x7d); // }
   return true;
 }
 
 /**
  * Sorts in place. Mappings in a service are small, and Array.prototype.sort allocates a work area
- * of ~800 bytes even for three keys (measured), which made sorting most of a plan's garbage.
+ * of ~800 bytes even for three keys (measured).
  */
 function sortKeys(keys: string[]): string[] {
   if (keys.length > 24) return keys.sort();
@@ -120,33 +161,47 @@ function sortKeys(keys: string[]): string[] {
   return keys;
 }
 
-/**
- * A string as JSON would quote it, without JSON.stringify where nothing needs escaping (the common
- * case). Raw control characters are left as they are: the text only has to be unambiguous, and it
- * is: without `"` or `\` inside, the quotes delimit it.
- */
-function emitString(s: string, parts: string[]): void {
-  if (s.includes('"') || s.includes('\\')) parts.push(JSON.stringify(s));
-  else parts.push('"', s, '"');
+/** A top-level key's value as hashed: undefined for excluded keys; deploy without replicas. */
+function hashedValue(s: Service, key: string): unknown {
+  if (EXCLUDED.has(key)) return undefined;
+  const v = (s as unknown as Record<string, unknown>)[key];
+  if (key === 'deploy' && v && typeof v === 'object') {
+    const { replicas: _replicas, ...rest } = v as Record<string, unknown>;
+    return rest;
+  }
+  return v;
+}
+
+/** sha256 (hex) of the text written, then drops a buffer grown for one huge value. */
+function digestText(): string {
+  const out = digest('sha256', buf.subarray(0, len), 'hex');
+  if (buf.length > BIG) buf = new Uint8Array(4096);
+  return out;
 }
 
 /** JSON with sorted keys and absent values dropped: equal models give equal text. */
 export function canonicalJson(v: unknown): string {
-  const parts: string[] = [];
-  return emit(v, parts) ? parts.join('') : 'null';
+  len = 0;
+  if (!emit(v)) return 'null';
+  return new TextDecoder().decode(buf.subarray(0, len));
 }
 
-/** `v1-<sha256 hex>` over the service's hashed keys and the image digest. */
+/** `v1-<sha256 hex>` over the text `v1` + `\n<key>=<canonical JSON>` per hashed key (sorted) + the image digest. */
 export function configHash(service: Service, opts: HashOptions = {}): string {
-  const parts: string[] = [HASH_VERSION];
-  for (const [k, v] of hashedValues(service)) {
-    const mark = parts.length;
-    parts.push('\n', k, '=');
-    if (!emit(v, parts)) parts.length = mark;
+  len = 0;
+  writeText(HASH_VERSION);
+  for (const key of sortKeys(Object.keys(service))) {
+    const mark = len;
+    writeByte(0x0a); // \n
+    writeText(key);
+    writeByte(0x3d); // =
+    if (!emit(hashedValue(service, key))) len = mark;
   }
-  if (opts.imageDigest) parts.push('\n@image_digest=', opts.imageDigest);
-  // crypto.hash is the one-shot form: no Hash object per service (this runs once per service per plan).
-  return `${HASH_VERSION}-${digest('sha256', parts.join(''), 'hex')}`;
+  if (opts.imageDigest) {
+    writeText('\n@image_digest=');
+    writeText(opts.imageDigest);
+  }
+  return `${HASH_VERSION}-${digestText()}`;
 }
 
 /**
@@ -156,9 +211,9 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
  */
 export function configKeyHashes(service: Service, opts: HashOptions = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of hashedValues(service)) {
-    const parts: string[] = [];
-    if (emit(v, parts)) out[k] = shortHash(parts.join(''));
+  for (const key of sortKeys(Object.keys(service))) {
+    len = 0;
+    if (emit(hashedValue(service, key))) out[key] = digestText().slice(0, 16);
   }
   if (opts.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
   return out;

@@ -23,15 +23,27 @@ type Policy = 'force' | 'never' | 'diverged';
 /** Edges that make a container hold on to its dependency's container itself, not just its start order. */
 const SHARES = new Set(['network_mode', 'ipc', 'pid', 'volumes_from']);
 
+// What a service is to this plan (by service index).
+const OUT = 0;
+const DEPENDENCY = 1;
+const SELECTED = 2;
+
+const NONE: readonly never[] = [];
+
 export function reconcile(project: Project, observed: Observed, options: PlanOptions): Plan {
   if (options.forceRecreate && options.noRecreate) throw new UsageError('--force-recreate and --no-recreate cannot be combined');
   if (options.alwaysRecreateDeps && options.noRecreate) throw new UsageError('--always-recreate-deps and --no-recreate cannot be combined');
   const graph = buildServiceGraph(project);
-  const selected = options.services?.length ? [...new Set(options.services)].sort() : graph.services;
-  checkSelection(project, selected);
+  const names = graph.services;
+  const selected = options.services?.length ? [...new Set(options.services)].sort() : undefined;
+  if (selected) checkSelection(project, selected);
   checkScale(project, options.scale);
-  const inPlan = new Set(options.noDeps || selected === graph.services ? selected : withDependencies(graph, selected));
-  const isSelected = new Set(selected);
+  const role = new Uint8Array(names.length);
+  if (!selected) role.fill(SELECTED);
+  else {
+    if (!options.noDeps) for (const i of withDependencies(graph, selected)) role[i] = DEPENDENCY;
+    for (const name of selected) role[graph.index.get(name) as number] = SELECTED;
+  }
 
   const ops: Operation[] = [];
   const warnings: string[] = [];
@@ -50,64 +62,72 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     warnings.push(`Found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project. If you removed or renamed their services in the stack file, run this command with --remove-orphans to clean them up`);
   }
 
-  const uses = new Map<string, { networks: string[]; volumes: string[] }>();
-  for (const name of inPlan) {
-    const s = project.services[name] as Service;
-    uses.set(name, { networks: serviceNetworks(project, s), volumes: serviceVolumes(project, s) });
+  // By service index, for the services in the plan.
+  const networksOf: string[][] = new Array(names.length);
+  const volumesOf: string[][] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    if (role[i] === OUT) continue;
+    const s = project.services[names[i] as string] as Service;
+    networksOf[i] = serviceNetworks(project, s);
+    volumesOf[i] = serviceVolumes(project, s);
   }
-  const networkOps = ensureOps(project, observed.networks, uses, 'network', ops);
-  const volumeOps = ensureOps(project, observed.volumes, uses, 'volume', ops);
+  const networkOps = ensureOps(project, observed.networks, networksOf, 'network', ops);
+  const volumeOps = ensureOps(project, observed.volumes, volumesOf, 'volume', ops);
 
-  /** service → the operations that leave each of its containers in its final state. */
-  const terminal = new Map<string, Operation[]>();
-  const all = selected === graph.services && !options.noDeps;
-  /** Services whose containers this plan recreates or restarts (dependents with restart: true follow). */
-  const changed = new Set<string>();
-  const recreated = new Set<string>();
+  /** By service index: the operations that leave each of its containers in its final state. */
+  const terminal: (readonly Operation[])[] = new Array(names.length);
+  // Every service in the plan: no edge needs filtering.
+  const everyone = role.every((r) => r !== OUT);
+  /** By service index: its containers are recreated (1) or restarted (2) by this plan (dependents with restart: true follow). */
+  const changed = new Uint8Array(names.length);
+  const RECREATED = 1, RESTARTED = 2;
 
-  for (const name of graph.order) {
-    if (!inPlan.has(name)) continue;
+  for (const i of graph.order) {
+    if (role[i] === OUT) continue;
+    const name = names[i] as string;
     const s = project.services[name] as Service;
-    const deps = graph.deps.get(name) ?? [];
-    const edges = all ? deps : deps.filter((e) => inPlan.has(e.dep));
+    const deps = graph.deps[i] as DepEdge[];
+    const edges = everyone ? deps : deps.filter((e) => role[e.to] !== OUT);
     const replicas = replicasOf(name, s, options.scale);
     checkReplicas(project, name, s, replicas);
-    const policy: Policy = isSelected.has(name)
+    const isSelected = role[i] === SELECTED;
+    const policy: Policy = isSelected
       ? options.forceRecreate ? 'force' : options.noRecreate ? 'never' : 'diverged'
       : options.alwaysRecreateDeps ? 'force' : options.noRecreate ? 'never' : 'diverged';
-    const forcedBy = isSelected.has(name) ? '--force-recreate' : '--always-recreate-deps';
+    const forcedBy = isSelected ? '--force-recreate' : '--always-recreate-deps';
 
     // Shared by this service's first operations; operations are read-only once planned.
     const first: string[] = [];
-    const use = uses.get(name) as { networks: string[]; volumes: string[] };
-    for (const k of use.networks) { const id = networkOps.get(k); if (id) first.push(id); }
-    for (const k of use.volumes) { const id = volumeOps.get(k); if (id) first.push(id); }
-    for (const o of uniqueTerminals(edges, terminal)) first.push(o.id);
-    const waitFor: WaitFor[] = edges
-      .filter((e) => e.kinds.includes('depends_on'))
-      .map((e) => ({ service: e.dep, condition: e.condition, required: e.required }));
-    const sharedRecreated = edges.find((e) => recreated.has(e.dep) && e.kinds.some((k) => SHARES.has(k)));
-    const restartBecause = edges.find((e) => e.restart && changed.has(e.dep));
+    for (const k of networksOf[i] as string[]) { const id = networkOps.get(k); if (id) first.push(id); }
+    for (const k of volumesOf[i] as string[]) { const id = volumeOps.get(k); if (id) first.push(id); }
+    appendTerminalIds(edges, terminal, first);
+    const waitFor: WaitFor[] = [];
+    let sharedRecreated: DepEdge | undefined;
+    let restartBecause: DepEdge | undefined;
+    for (const e of edges) {
+      if (e.kinds.includes('depends_on')) waitFor.push({ service: e.dep, condition: e.condition, required: e.required });
+      if (!sharedRecreated && changed[e.to] === RECREATED && e.kinds.some((k) => SHARES.has(k))) sharedRecreated = e;
+      if (!restartBecause && e.restart && changed[e.to]) restartBecause = e;
+    }
 
-    const hash = configHash(s, options.imageDigests?.[name] ? { imageDigest: options.imageDigests[name] } : {});
-    const existing = byService.get(name) ?? [];
-    const keepers = existing.slice(0, replicas);
-    const extra = existing.slice(replicas);
+    const imageDigest = options.imageDigests?.[name];
+    const hash = configHash(s, imageDigest ? { imageDigest } : {});
+    const existing = byService.get(name) ?? NONE;
+    const keep = Math.min(existing.length, replicas);
     const finals: Operation[] = [];
-    const mk = (type: Operation['type'], resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[]): Operation =>
-      containerOp(type, name, resource, number, containerId, cause, dependsOn, waitFor);
 
     // Scale down: highest numbers first, one after the other, so the survivors are always the lowest.
     let prev: string | undefined;
-    for (let i = extra.length - 1; i >= 0; i--) {
-      const c = extra[i] as ObservedContainer;
-      const o = mk('remove', c.name, c.number, c.id, `scale down: ${existing.length} → ${replicas}`, prev ? [prev] : []);
+    for (let k = existing.length - 1; k >= keep; k--) {
+      const c = existing[k] as ObservedContainer;
+      const o = containerOp('remove', name, c.name, c.number, c.id, `scale down: ${existing.length} → ${replicas}`, prev ? [prev] : [], waitFor);
       ops.push(o);
       prev = o.id;
     }
 
-    for (const c of keepers) {
-      const diff = c.configHash === hash ? undefined : describeChange(c, s, options.imageDigests?.[name]);
+    for (let k = 0; k < keep; k++) {
+      const c = existing[k] as ObservedContainer;
+      const diff = c.configHash === hash ? undefined : describeChange(c, s, imageDigest);
       let recreateCause: string | undefined;
       if (policy === 'force') recreateCause = `forced (${forcedBy})`;
       else if (policy === 'diverged' && diff) recreateCause = diff;
@@ -116,13 +136,12 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       if (recreateCause) {
         // Named after what it becomes: a changed container_name renames it (the old one is found by id).
         const target = containerName(project, name, s, c.number);
-        const r = mk('recreate', target, c.number, c.id, recreateCause, first);
+        const r = containerOp('recreate', name, target, c.number, c.id, recreateCause, first, waitFor);
         r.configHash = hash;
         ops.push(r);
-        recreated.add(name);
-        changed.add(name);
+        changed[i] = RECREATED;
         if (options.noStart) { finals.push(r); continue; }
-        const st = mk('start', target, c.number, undefined, 'recreated', [r.id]);
+        const st = containerOp('start', name, target, c.number, undefined, 'recreated', [r.id], waitFor);
         ops.push(st);
         finals.push(st);
         continue;
@@ -131,54 +150,63 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       const up = c.status === 'running' || c.status === 'paused';
       let op: Operation;
       if (!up && !options.noStart) {
-        op = mk('start', c.name, c.number, c.id, `${c.status === 'created' ? 'created, never started' : c.status}${note}`, first);
+        op = containerOp('start', name, c.name, c.number, c.id, `${c.status === 'created' ? 'created, never started' : c.status}${note}`, first, waitFor);
       } else if (up && restartBecause && !options.noStart) {
-        op = mk('restart', c.name, c.number, c.id, `dependency "${restartBecause.dep}" changed (depends_on.${restartBecause.dep}.restart: true)${note}`, first);
-        changed.add(name);
+        op = containerOp('restart', name, c.name, c.number, c.id, `dependency "${restartBecause.dep}" changed (depends_on.${restartBecause.dep}.restart: true)${note}`, first, waitFor);
+        if (!changed[i]) changed[i] = RESTARTED;
       } else {
         const state = up ? (c.status === 'paused' ? 'up to date (paused)' : 'up to date') : `${c.status} (--no-start)`;
-        op = mk('keep', c.name, c.number, c.id, diff ? `${state.replace('up to date', 'running')}${note}` : state, first);
+        op = containerOp('keep', name, c.name, c.number, c.id, diff ? `${state.replace('up to date', 'running')}${note}` : state, first, waitFor);
       }
       ops.push(op);
       finals.push(op);
     }
 
     // Scale up with the smallest numbers no existing container of the service uses.
-    const used = new Set<number>();
-    for (const c of existing) used.add(c.number);
     let n = 1;
-    for (let i = keepers.length; i < replicas; i++) {
-      while (used.has(n)) n++;
-      used.add(n);
+    let next = 0; // existing is sorted by number: skip the numbers it uses in one pass
+    for (let k = keep; k < replicas; k++) {
+      for (;;) {
+        while (next < existing.length && (existing[next] as ObservedContainer).number < n) next++;
+        if (next < existing.length && (existing[next] as ObservedContainer).number === n) n++;
+        else break;
+      }
       const cname = containerName(project, name, s, n);
-      const cr = mk('create', cname, n, undefined, existing.length ? `scale up: ${keepers.length} → ${replicas}` : 'new service', first);
+      const cr = containerOp('create', name, cname, n, undefined, existing.length ? `scale up: ${keep} → ${replicas}` : 'new service', first, waitFor);
       cr.configHash = hash;
       ops.push(cr);
+      n++;
       if (options.noStart) { finals.push(cr); continue; }
-      const st = mk('start', cname, n, undefined, 'new container', [cr.id]);
+      const st = containerOp('start', name, cname, cr.number as number, undefined, 'new container', [cr.id], waitFor);
       ops.push(st);
       finals.push(st);
     }
 
     // A service with no containers (scale 0) passes its own dependencies through, so its dependents
     // still start after them.
-    terminal.set(name, finals.length ? finals : uniqueTerminals(edges, terminal));
+    terminal[i] = finals.length ? finals : terminalsOf(edges, terminal);
   }
 
-  return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => inPlan.has(x.service)) };
+  return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => role[graph.index.get(x.service) as number] !== OUT) };
+}
+
+/** Appends the ids of the terminal operations of each dependency to `out`, each once. */
+function appendTerminalIds(edges: DepEdge[], terminal: (readonly Operation[])[], out: string[]): void {
+  for (const o of terminalsOf(edges, terminal)) out.push(o.id);
 }
 
 /**
  * The terminal operations of each dependency, once each (two dependencies share some only through
  * services scaled to zero). Compared by identity: no string comparison on the hot path.
  */
-function uniqueTerminals(edges: DepEdge[], terminal: Map<string, Operation[]>): Operation[] {
-  if (edges.length === 1) return terminal.get((edges[0] as DepEdge).dep) ?? [];
+function terminalsOf(edges: DepEdge[], terminal: (readonly Operation[])[]): readonly Operation[] {
+  if (edges.length === 0) return NONE;
+  if (edges.length === 1) return terminal[(edges[0] as DepEdge).to] ?? NONE;
   let total = 0;
-  for (const e of edges) total += terminal.get(e.dep)?.length ?? 0;
-  if (total > 32) return [...new Set(edges.flatMap((e) => terminal.get(e.dep) ?? []))];
+  for (const e of edges) total += terminal[e.to]?.length ?? 0;
+  if (total > 32) return [...new Set(edges.flatMap((e) => terminal[e.to] ?? NONE))];
   const out: Operation[] = [];
-  for (const e of edges) for (const o of terminal.get(e.dep) ?? []) if (!out.includes(o)) out.push(o);
+  for (const e of edges) for (const o of terminal[e.to] ?? NONE) if (!out.includes(o)) out.push(o);
   return out;
 }
 
@@ -203,10 +231,11 @@ function groupByService(containers: ObservedContainer[]): Map<string, ObservedCo
 }
 
 /** createNetwork / createVolume for what the planned services use and does not exist yet. Returns key → op id. */
-function ensureOps(project: Project, existing: string[] | undefined, uses: Map<string, { networks: string[]; volumes: string[] }>, kind: 'network' | 'volume', ops: Operation[]): Map<string, string> {
+function ensureOps(project: Project, existing: string[] | undefined, uses: string[][], kind: 'network' | 'volume', ops: Operation[]): Map<string, string> {
   const objects = kind === 'network' ? project.networks : project.volumes;
   const used = new Set<string>();
-  for (const u of uses.values()) for (const k of kind === 'network' ? u.networks : u.volumes) used.add(k);
+  // A sparse array (services out of the plan have no entry): for…of would visit the holes.
+  uses.forEach((keys) => { for (const k of keys) used.add(k); });
   const have = existing ? new Set(existing) : undefined;
   const out = new Map<string, string>();
   for (const key of [...used].sort()) {

@@ -40,13 +40,14 @@ export function reverseReconcile(project: Project, observed: Observed, options: 
     return `stop:${c.name}`;
   };
 
-  /** service → ids of the operations after which none of its containers runs. */
-  const done = new Map<string, string[]>();
+  /** By service index: ids of the operations after which none of its containers runs. */
+  const done: string[][] = new Array(graph.services.length);
   // graph.order has dependencies first; walking it backwards visits every dependent before what it needs.
-  for (let i = graph.order.length - 1; i >= 0; i--) {
-    const name = graph.order[i] as string;
+  for (let k = graph.order.length - 1; k >= 0; k--) {
+    const i = graph.order[k] as number;
+    const name = graph.services[i] as string;
     const afterSet = new Set<string>();
-    for (const d of graph.dependents.get(name) ?? []) for (const id of done.get(d) ?? []) afterSet.add(id);
+    for (const d of graph.dependents[i] as number[]) for (const id of done[d] as string[]) afterSet.add(id);
     const after = [...afterSet];
     const own: string[] = [];
     if (!selected || selected.has(name)) {
@@ -57,7 +58,7 @@ export function reverseReconcile(project: Project, observed: Observed, options: 
     }
     // Nothing of this service to act on: its dependents' operations stand in for it, so the services
     // it needs still wait for them.
-    done.set(name, own.length ? own : after);
+    done[i] = own.length ? own : after;
   }
 
   // Containers of services the file no longer has, or that profiles switched off: no order to keep.

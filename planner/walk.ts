@@ -8,7 +8,7 @@
 // signal and decide themselves how to stop; whatever never started is reported as cancelled.
 import pLimit from 'p-limit';
 import { TscError } from '../schema/errors.ts';
-import type { ServiceGraph } from './graph.ts';
+import { depsOf, type ServiceGraph } from './graph.ts';
 import type { Operation, Plan } from './plan.ts';
 
 export interface WalkGraph {
@@ -74,7 +74,7 @@ export async function inReverseDependencyOrder(graph: WalkGraph, visit: Visit, o
 }
 
 export function serviceWalkGraph(g: ServiceGraph): WalkGraph {
-  return { nodes: g.services, dependsOn: (id) => (g.deps.get(id) ?? []).map((e) => e.dep) };
+  return { nodes: g.services, dependsOn: (id) => depsOf(g, id).map((e) => e.dep) };
 }
 
 export function planWalkGraph(plan: Plan): WalkGraph {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildServiceGraph, withDependencies } from '../../../planner/graph.ts';
+import { buildServiceGraph, depsOf, orderNames, withDependencies } from '../../../planner/graph.ts';
 import { StackFileError } from '../../../schema/errors.ts';
 import { project } from './builder.ts';
 
 function deps(p: ReturnType<typeof project>): Record<string, string[]> {
   const g = buildServiceGraph(p);
-  return Object.fromEntries(g.services.map((s) => [s, (g.deps.get(s) ?? []).map((e) => `${e.dep}(${e.kinds.join('+')})`)]));
+  return Object.fromEntries(g.services.map((s) => [s, depsOf(g, s).map((e) => `${e.dep}(${e.kinds.join('+')})`)]));
 }
 
 function stackError(fn: () => unknown): StackFileError {
@@ -37,8 +37,8 @@ test('edges come from depends_on, links, network_mode/ipc/pid service: and volum
   });
   assert.deepEqual(deps(p).web, ['a(depends_on)', 'b(links)', 'c(network_mode)', 'd(ipc+pid)', 'e(volumes_from)']);
   const g = buildServiceGraph(p);
-  assert.equal(g.deps.get('web')?.[0]?.condition, 'service_healthy');
-  assert.deepEqual(g.dependents.get('d'), ['web']);
+  assert.equal(depsOf(g, 'web')[0]?.condition, 'service_healthy');
+  assert.deepEqual(g.dependents[g.index.get('d') as number]?.map((i) => g.services[i]), ['web']);
 });
 
 test('container: forms are not edges but are recorded for a run-time check', () => {
@@ -53,7 +53,7 @@ test('container: forms are not edges but are recorded for a run-time check', () 
 
 test('several keys naming one dependency merge into one edge with the strictest condition', () => {
   const p = project({ db: {}, web: { links: ['db'], depends_on: { db: { condition: 'service_completed_successfully', restart: true } } } });
-  const e = buildServiceGraph(p).deps.get('web')?.[0];
+  const e = depsOf(buildServiceGraph(p), 'web')[0];
   assert.deepEqual(e?.kinds, ['depends_on', 'links']);
   assert.equal(e?.condition, 'service_completed_successfully');
   assert.equal(e?.restart, true);
@@ -61,7 +61,7 @@ test('several keys naming one dependency merge into one edge with the strictest 
 
 test('the order puts every service after its dependencies, ties by name', () => {
   const p = project({ web: { depends_on: ['api'] }, api: { depends_on: ['db', 'cache'] }, db: {}, cache: {}, zed: {} });
-  assert.deepEqual(buildServiceGraph(p).order, ['cache', 'db', 'api', 'web', 'zed']);
+  assert.deepEqual(orderNames(buildServiceGraph(p)), ['cache', 'db', 'api', 'web', 'zed']);
 });
 
 test('a cycle is reported whole, positioned at the first edge of the cycle', () => {
@@ -100,7 +100,7 @@ test('a dependency on a profile-disabled service is an error unless required: fa
 
   const optional = project({ web: { depends_on: { debug: { required: false } } } });
   optional.disabled_services.debug = { ...optional.services.web!, depends_on: {} };
-  assert.deepEqual(buildServiceGraph(optional).deps.get('web'), []);
+  assert.deepEqual(depsOf(buildServiceGraph(optional), 'web'), []);
 });
 
 test('an optional dependency on a service that does not exist at all is still an error', () => {
@@ -110,7 +110,8 @@ test('an optional dependency on a service that does not exist at all is still an
 
 test('withDependencies brings the transitive dependencies of the selection', () => {
   const p = project({ web: { depends_on: ['api'] }, api: { volumes_from: ['data'] }, data: {}, other: {} });
-  assert.deepEqual(withDependencies(buildServiceGraph(p), ['web']), ['api', 'data', 'web']);
+  const g = buildServiceGraph(p);
+  assert.deepEqual(withDependencies(g, ['web']).map((i) => g.services[i]), ['api', 'data', 'web']);
 });
 
 test('a deep chain does not overflow the stack', () => {
@@ -120,8 +121,9 @@ test('a deep chain does not overflow the stack', () => {
     p.services[`s${i}`] = { environment: {}, labels: {}, depends_on: i ? { [`s${i - 1}`]: { condition: 'service_started', required: true } } : {} };
   }
   const g = buildServiceGraph(p);
-  assert.equal(g.order[0], 's0');
-  assert.equal(g.order[11_999], 's11999');
+  const order = orderNames(g);
+  assert.equal(order[0], 's0');
+  assert.equal(order[11_999], 's11999');
 });
 
 test('a short-form depends_on entry is located by its list position', () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { downPlan, plan, type Observed, type ObservedContainer, type Plan, type PlanOptions } from '../../../planner/plan.ts';
-import { buildServiceGraph } from '../../../planner/graph.ts';
+import { buildServiceGraph, depsOf } from '../../../planner/graph.ts';
 import { inDependencyOrder } from '../../../planner/walk.ts';
 import type { Project } from '../../../schema/model.ts';
 import { project, running, type ServiceInit } from './builder.ts';
@@ -95,10 +95,10 @@ test('every operation comes after the operations it depends on, and each service
       const g = buildServiceGraph(p);
       const startsOf = (svc: string): string[] => {
         const own = pl.operations.filter((o) => o.service === svc && o.type === 'start').map((o) => o.id);
-        return own.length ? own : (g.deps.get(svc) ?? []).flatMap((e) => startsOf(e.dep));
+        return own.length ? own : depsOf(g, svc).flatMap((e) => startsOf(e.dep));
       };
       for (const op of pl.operations.filter((o) => o.type === 'create')) {
-        for (const e of g.deps.get(op.service as string) ?? []) {
+        for (const e of depsOf(g, op.service as string)) {
           for (const s of startsOf(e.dep)) assert.ok(anc.get(op.id)?.has(s), `${op.id} waits for ${s}`);
         }
       }
