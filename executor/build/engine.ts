@@ -437,10 +437,12 @@ class Builder {
         await this.applyItems(merged, contextItems, isAdd, owner, chmod);
       } else if (source.kind === 'state' && fileSpecs.length) {
         const srcDirs = await this.layerDirs(source.state);
-        await withRootfs(this.req.store, srcDirs, async (srcRoot) => {
+        // The source side is a read view: its (empty) upper dir is thrown away.
+        const src = await withRootfs(this.req.store, srcDirs, async (srcRoot) => {
           const items = collectSources(srcRoot, fileSpecs, dest, destIsDir || hdSpecs.length > 0);
           copyInto(merged, items, owner ? { owner, ...(chmod !== undefined ? { chmod } : {}) } : (chmod !== undefined ? { chmod } : {}));
         });
+        await src.dispose();
       }
       if (hd.length) {
         const tmp = join(this.req.store.root, 'tmp', `build-heredoc-${process.pid}-${randomBytes(6).toString('hex')}`);

@@ -1,0 +1,276 @@
+// Image builds on the real kernel, offline: Dockerfiles built from the local busybox test image,
+// every RUN in a real container of our runtime, the result run again to check it from inside.
+// Nothing may be left (mounts, cgroups, processes) after any test, failures and aborts included.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync, symlinkSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { testEnv, leftovers, cgroupDirs, type TestEnv } from '../../helpers/env.ts';
+import { busyboxImage, BUSYBOX_REF } from '../../helpers/images.ts';
+import { runImage } from '../../helpers/run-image.ts';
+import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
+import { buildImage, BuildError, type BuildEvent, type BuildRequest } from '../../../executor/build/build.ts';
+
+let env: TestEnv;
+let store: ImageStore;
+before(async () => {
+  env = testEnv('build');
+  process.env.TSCOMPOSE_ROOT = env.root;
+  process.env.TSCOMPOSE_RUN = env.run;
+  store = openImageStore(join(env.root, 'images'));
+  await busyboxImage(store);
+});
+after(() => {
+  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
+  const tmp = readdirSync(join(env.root, 'images', 'tmp'));
+  env.cleanup();
+  assert.deepEqual(left, [], 'no mount, cgroup or process of ours is left');
+  assert.deepEqual(tmp, [], 'no build dir is left in the store');
+});
+
+let n = 0;
+function context(files: Record<string, string>): string {
+  const dir = join(env.dir, `ctx${n++}`);
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+  return dir;
+}
+
+async function build(contextDir: string, extra: Partial<BuildRequest> = {}) {
+  const events: BuildEvent[] = [];
+  const r = await buildImage({
+    name: 'svc', contextDir, tags: [`test/b${n}:latest`], store, network: 'none', project: env.project,
+    onEvent: (e) => events.push(e), ...extra,
+  });
+  return { ...r, events };
+}
+
+const run = (image: Parameters<typeof runImage>[0], argv?: string[]) => runImage(image, { dir: env.dir, project: env.project, ...(argv ? { argv } : {}) });
+const stepStates = (events: BuildEvent[]) => events.filter((e) => e.type === 'step' && e.state !== 'running')
+  .map((e) => (e.type === 'step' ? `${e.step} ${e.state}` : ''));
+
+test('RUN, COPY, ENV, WORKDIR, USER, CMD: the built image runs, and a file deleted by a later layer is gone', async () => {
+  const ctx = context({
+    Dockerfile: [
+      `FROM ${BUSYBOX_REF}`,
+      'ENV GREETING="hello there"',
+      'WORKDIR /app',
+      'COPY hello.txt ./',
+      'RUN echo "$GREETING" > /app/out.txt && rm /etc/group && chown 1000 /app/out.txt',
+      'USER 1000',
+      'CMD ["sh", "-c", "id -u; pwd; cat /app/hello.txt /app/out.txt; ls /etc/group 2>&1 || echo GONE"]',
+    ].join('\n'),
+    'hello.txt': 'from the context\n',
+  });
+  const r = await build(ctx);
+  assert.equal(r.steps, 7);
+  assert.deepEqual(r.image.config.Cmd, ['sh', '-c', 'id -u; pwd; cat /app/hello.txt /app/out.txt; ls /etc/group 2>&1 || echo GONE']);
+  assert.equal(r.image.config.User, '1000');
+  assert.equal(r.image.config.WorkingDir, '/app');
+  assert.ok(r.image.config.Env?.includes('GREETING=hello there'));
+  assert.equal(r.image.layerDirs.length, 3, 'base + COPY + RUN');
+  assert.ok(existsSync(join(r.image.layerDirs[2]!, 'etc', 'group')), 'the RUN layer holds a whiteout for /etc/group');
+  const out = await run(r.image);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  assert.deepEqual(out.stdout.slice(0, 4), ['1000', '/app', 'from the context', 'hello there']);
+  assert.equal(out.stdout[out.stdout.length - 1], 'GONE');
+  assert.deepEqual((await store.resolve(r.refs[0]!))?.id, r.image.id, 'the tag resolves to the built image');
+});
+
+test('multi-stage: COPY --from a stage, FROM a stage, FROM scratch; ARG and ENV scoping as docker has it', async () => {
+  const ctx = context({
+    Dockerfile: [
+      `ARG BASE=${BUSYBOX_REF}`,
+      'ARG GLOBAL=g',
+      'FROM ${BASE} AS build',
+      'ARG GLOBAL',
+      'ARG LOCAL=l1',
+      'ENV FROM_ENV=e1 LOCAL_SHADOW=${LOCAL}',
+      'RUN mkdir /out && echo "$GLOBAL-$LOCAL-$FROM_ENV-${NOT_DECLARED:-unset}-$LOCAL_SHADOW" > /out/vals',
+      'FROM build AS second',
+      'RUN echo "global:${GLOBAL:-empty} local:${LOCAL:-empty} env:$FROM_ENV" > /out/second',
+      'FROM scratch',
+      'COPY --from=second /out/ /',
+      'COPY --from=0 /bin/busybox /bin/busybox',
+    ].join('\n'),
+  });
+  const r = await build(ctx, { args: { LOCAL: 'override', UNUSED: 'x' } });
+  const out = await run(r.image, ['/bin/busybox', 'cat', '/vals', '/second']);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  // build args override ARG defaults; a global ARG is visible in a stage only when re-declared;
+  // ENV is inherited through FROM <stage>, ARGs are not.
+  assert.deepEqual(out.stdout, ['g-override-e1-unset-override', 'global:empty local:empty env:e1']);
+  assert.equal(r.image.layerDirs.length, 2, 'scratch + two COPY layers');
+});
+
+test('.dockerignore excludes paths (with re-includes); globs pick files', async () => {
+  const ctx = context({
+    Dockerfile: `FROM ${BUSYBOX_REF}\nCOPY . /app/\nCOPY *.md /docs/\n`,
+    '.dockerignore': '*.log\nsecret\n!secret/keep.txt\n**/node_modules\n',
+    'a.txt': 'a', 'debug.log': 'x', 'README.md': 'r', 'NOTES.md': 'n',
+    'secret/key': 'k', 'secret/keep.txt': 'kept', 'src/node_modules/m.js': 'm', 'src/index.js': 'i',
+  });
+  const r = await build(ctx);
+  const out = await run(r.image, ['sh', '-c', 'cd /app && find . -type f | sort; ls /docs']);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  assert.deepEqual(out.stdout, [
+    './.dockerignore', './Dockerfile', './NOTES.md', './README.md', './a.txt', './secret/keep.txt', './src/index.js',
+    'NOTES.md', 'README.md',
+  ]);
+});
+
+test('cache: a rebuild hits every step and gives the same image; editing one file rebuilds from its COPY on', async () => {
+  const ctx = context({
+    Dockerfile: [
+      `FROM ${BUSYBOX_REF}`,
+      'RUN echo base > /base',
+      'COPY deps.txt /app/deps.txt',
+      'RUN cat /app/deps.txt > /app/installed',
+      'COPY src/ /app/src/',
+      'RUN cat /app/src/* > /app/bundle',
+      'CMD ["cat", "/app/bundle"]',
+    ].join('\n'),
+    'deps.txt': 'dep1\n', 'src/a.js': 'A1\n', 'src/b.js': 'B1\n',
+  });
+  const first = await build(ctx);
+  assert.equal(first.cached, 0);
+  const second = await build(ctx);
+  assert.equal(second.cached, 5, stepStates(second.events).join(', '));
+  assert.equal(second.image.id, first.image.id, 'a fully cached build is the same image');
+  assert.ok(!second.events.some((e) => e.type === 'output'), 'no RUN ran');
+
+  writeFileSync(join(ctx, 'src', 'b.js'), 'B2\n');
+  const third = await build(ctx);
+  assert.deepEqual(stepStates(third.events), ['1 done', '2 cached', '3 cached', '4 cached', '5 done', '6 done', '7 done']);
+  assert.notEqual(third.image.id, first.image.id);
+  const out = await run(third.image);
+  assert.deepEqual(out.stdout, ['A1', 'B2']);
+
+  // touching a file without changing it keeps the cache (content, not mtime, is the key)
+  execFileSync('touch', [join(ctx, 'src', 'a.js')]);
+  const fourth = await build(ctx);
+  assert.equal(fourth.cached, 5);
+  const fresh = await build(ctx, { noCache: true });
+  assert.equal(fresh.cached, 0, 'noCache runs every step');
+});
+
+test('a syntax error names the Dockerfile line', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN true\nRUNN echo x\n` });
+  await assert.rejects(build(ctx), (e: unknown) => {
+    assert.ok(e instanceof BuildError);
+    assert.equal(e.code, 'BUILD_SYNTAX');
+    assert.equal(e.line, 3);
+    assert.match(e.message, /^Dockerfile:3: unknown instruction "RUNN"/);
+    return true;
+  });
+});
+
+test('a failing RUN reports its exit code, its output and its line, and leaves nothing behind', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN echo first-line && echo to-stderr >&2 && exit 3\n` });
+  await assert.rejects(build(ctx), (e: unknown) => {
+    assert.ok(e instanceof BuildError);
+    assert.equal(e.code, 'BUILD_RUN');
+    assert.match(e.message, /^Dockerfile:2: /);
+    assert.match(e.message, /exit code 3/);
+    assert.match(e.message, /first-line/);
+    assert.match(e.message, /to-stderr/);
+    return true;
+  });
+  assert.deepEqual(leftovers(env.dir), []);
+});
+
+test('COPY never reads outside the context through a symlink; symlinks inside are copied as symlinks', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nCOPY tree /tree/\n`, 'tree/file': 'ok' });
+  symlinkSync('/etc', join(ctx, 'evil'));
+  symlinkSync('/etc/hostname', join(ctx, 'tree', 'link'));
+  const r = await build(ctx);
+  const out = await run(r.image, ['sh', '-c', 'readlink /tree/link; cat /tree/file']);
+  assert.deepEqual(out.stdout, ['/etc/hostname', 'ok']);
+  // The top-level source resolves inside the context, where evil/passwd (= <ctx>/etc/passwd) does not exist.
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BUSYBOX_REF}\nCOPY evil/passwd /stolen\n`);
+  await assert.rejects(build(ctx), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_COPY' && /Dockerfile:2: .*not found/.test(e.message));
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BUSYBOX_REF}\nCOPY ../../etc/passwd /stolen\n`);
+  await assert.rejects(build(ctx), (e: unknown) => e instanceof BuildError && /outside the build context/.test(e.message));
+});
+
+test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc; exec form; metadata instructions', async () => {
+  const ctx = context({ Dockerfile: '', 'pkg/data/x.txt': 'in tar\n' });
+  execFileSync('tar', ['-czf', join(ctx, 'pkg.tgz'), '-C', join(ctx, 'pkg'), 'data']);
+  writeFileSync(join(ctx, 'Dockerfile'), [
+    `FROM ${BUSYBOX_REF}`,
+    'ADD pkg.tgz /opt/',
+    'COPY --chown=1000:1000 --chmod=640 <<EOF /etc/app.conf',
+    'key=value',
+    'EOF',
+    'RUN <<EOF',
+    'echo from-heredoc > /hd',
+    'stat -c "%u:%g %a" /etc/app.conf >> /hd',
+    'EOF',
+    'RUN ["sh", "-c", "echo exec-form > /exec"]',
+    'EXPOSE 8080 53/udp',
+    'LABEL org.example.name="my app" version=1',
+    'VOLUME /data',
+    'STOPSIGNAL SIGTERM',
+    'HEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost || exit 1',
+    'ENTRYPOINT ["sh", "-c"]',
+    'CMD ["cat /opt/data/x.txt /hd /exec"]',
+  ].join('\n'));
+  const r = await build(ctx, { labels: { 'com.example.extra': 'yes' } });
+  const c = r.image.config;
+  assert.deepEqual(Object.keys(c.ExposedPorts ?? {}).sort(), ['53/udp', '8080/tcp']);
+  assert.deepEqual(c.Labels, { 'org.example.name': 'my app', version: '1', 'com.example.extra': 'yes' });
+  assert.deepEqual(Object.keys(c.Volumes ?? {}), ['/data']);
+  assert.equal(c.StopSignal, 'SIGTERM');
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'wget -q localhost || exit 1'], Interval: 5e9, Retries: 2 });
+  const out = await run(r.image);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  assert.deepEqual(out.stdout, ['in tar', 'from-heredoc', '1000:1000 640', 'exec-form']);
+});
+
+test('remote ADD sources are refused with a clear error', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nADD https://example.com/x.tgz /x\n` });
+  await assert.rejects(build(ctx), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:2:/.test(e.message));
+});
+
+test('RUN --mount=type=cache keeps its dir across builds and out of the layer', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nARG N\nRUN --mount=type=cache,target=/cache echo "$N" >> /cache/log && cat /cache/log > /seen\n` });
+  await build(ctx, { args: { N: 'one' } });
+  const r = await build(ctx, { args: { N: 'two' } });
+  const out = await run(r.image, ['sh', '-c', 'cat /seen; ls /cache 2>/dev/null | wc -l']);
+  assert.deepEqual(out.stdout, ['one', 'two', '0']);
+});
+
+test('concurrent builds sharing a base compute each shared step once', async () => {
+  const base = [`FROM ${BUSYBOX_REF}`, 'RUN echo shared-step && sleep 0.3 && echo shared > /shared'];
+  const a = context({ Dockerfile: [...base, 'RUN echo a > /who'].join('\n') });
+  const b = context({ Dockerfile: [...base, 'RUN echo b > /who'].join('\n') });
+  const [ra, rb] = await Promise.all([build(a, { tags: ['test/conc-a:latest'] }), build(b, { tags: ['test/conc-b:latest'] })]);
+  const ran = [...ra.events, ...rb.events].filter((e) => e.type === 'output' && e.line === 'shared-step');
+  assert.equal(ran.length, 1, 'the shared RUN ran once');
+  assert.equal(ra.cached + rb.cached, 1);
+  assert.deepEqual((await run(rb.image, ['cat', '/shared', '/who'])).stdout, ['shared', 'b']);
+});
+
+test('an aborted build stops its RUN and leaves nothing behind', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN echo started && sleep 30\n` });
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const p = build(ctx, { signal: ac.signal, onEvent: (e) => { if (e.type === 'output' && e.line === 'started') ac.abort(); } });
+  await assert.rejects(p, (e: unknown) => e instanceof BuildError && e.code === 'BUILD_ABORTED');
+  assert.ok(Date.now() - t0 < 20_000, 'did not wait for the sleep');
+  assert.deepEqual(leftovers(env.dir), []);
+});
+
+test('--target builds only the stages it needs', async () => {
+  const ctx = context({
+    Dockerfile: [`FROM ${BUSYBOX_REF} AS one`, 'RUN echo one > /one', `FROM ${BUSYBOX_REF} AS two`, 'RUN exit 9', 'FROM one AS three', 'RUN cat /one > /three'].join('\n'),
+  });
+  const r = await build(ctx, { target: 'three' });
+  assert.equal(r.steps, 4, 'stage "two" is skipped');
+  assert.deepEqual((await run(r.image, ['cat', '/three'])).stdout, ['one']);
+  await assert.rejects(build(ctx, { target: 'nope' }), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_TARGET');
+  assert.equal(readFileSync(join(ctx, 'Dockerfile'), 'utf8').includes('AS two'), true);
+});
