@@ -46,6 +46,18 @@ export interface LoadOptions {
   stdin?: string;
   /** Where parsed big files are kept between runs (see schema/parse-cache.ts); none by default. */
   parseCache?: ParseCacheStore;
+  /**
+   * Receives the environment interpolation used (`config --environment`): the shell's variables
+   * over the project's .env / --env-file ones, PWD, and COMPOSE_PROJECT_NAME set to the project's
+   * name, as compose-go records it.
+   */
+  onEnvironment?: (env: Record<string, string>) => void;
+  /**
+   * Receives each stack file's tree as written (after YAML, before interpolation: `config
+   * --variables` reads the templates). Called synchronously; later stages may change the tree, so
+   * read it then and keep nothing.
+   */
+  onFileTree?: (tree: Record<string, unknown>) => void;
 }
 
 type Obj = Record<string, unknown>;
@@ -172,6 +184,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     const before = problems.length;
     anyTagged ||= parsed.tagged;
     let tree = parsed.tree;
+    opts.onFileTree?.(tree);
     if (interpolate) {
       const ip: TreeProblem[] = [];
       tree = interpolateTree(tree, { lookup: env, onMissing }, '', ip) as Obj;
@@ -268,6 +281,12 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     const o = named.problem.keyPath ? origins.get(named.problem.keyPath) : undefined;
     problems.push({ ...named.problem, ...(o ? { origin: o } : {}) });
     throw fail();
+  }
+  if (opts.onEnvironment) {
+    const env: Record<string, string> = { ...env0.vars, PWD: cwd };
+    for (const [k, v] of Object.entries(shell)) if (v !== undefined) env[k] = v;
+    env.COMPOSE_PROJECT_NAME = named.name;
+    opts.onEnvironment(env);
   }
   const services = isObj(merged.services) ? merged.services : {};
   addImplicitDependsOn(services);
