@@ -34,7 +34,7 @@ export interface BuildRequest {
   store: ImageStore;
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
-  /** Additive: the cgroup parent of RUN containers is `tscompose/<project>/` (default `_build`). */
+  /** Additive: the cgroup parent of RUN containers is `tscompose/<project>/` (default `build.tscompose`). */
   project?: string;
 }
 

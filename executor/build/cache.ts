@@ -6,7 +6,7 @@
 // flock on the key while it builds, and whoever waited finds the entry when it gets the lock.
 // File content hashes are cached by stat (size, mtime, ctime, inode) per context, so a no-change
 // rebuild reads no file.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, rmSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { withFileLock } from '../sys/flock.ts';
@@ -16,7 +16,7 @@ import { TscError } from '../../schema/errors.ts';
 import type { StageState } from './state.ts';
 import { hashFileContent, type SourceItem } from './sources.ts';
 
-export type CachedState = Omit<StageState, 'args'>;
+export type CachedState = Omit<StageState, 'args' | 'ranHere'>;
 
 export class BuildCache {
   readonly dir: string;
@@ -38,7 +38,7 @@ export class BuildCache {
   }
 
   put(key: string, s: StageState): void {
-    const { args: _args, ...rest } = s;
+    const { args: _args, ranHere: _ran, ...rest } = s;
     const file = join(this.dir, `${hexOf(key)}.json`);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(tmp, JSON.stringify(rest));
@@ -73,7 +73,7 @@ export class FileHashes {
   }
 
   hash = (abs: string, it: SourceItem): string => {
-    const st = statSync(abs, { bigint: false, throwIfNoEntry: true } as never) as unknown as { size: number; mtimeMs: number; ctimeMs: number; ino: number };
+    const st = lstatSync(abs);
     void it;
     const have = this.map[abs];
     if (have && have.s === st.size && have.m === st.mtimeMs && have.c === st.ctimeMs && have.i === st.ino) return have.h;

@@ -31,6 +31,9 @@ import { readContainerEtc } from '../runtime/etc-files.ts';
 import { resolveUser } from '../runtime/user.ts';
 import { TscError } from '../../schema/errors.ts';
 
+/** cgroup parent of RUN containers when the request names no project (a '.' no compose project name has). */
+export const DEFAULT_BUILD_PROJECT = 'build.tscompose';
+
 export async function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (!req.tags.length) throw new TscError('BUILD_ARGS', `build ${req.name}: no tag to give the image`);
   const release = beginLease(req.store.root);
@@ -263,7 +266,7 @@ class Builder {
       case 'ARG': {
         const args = { ...st.args };
         declareArgs(args, ins.args, this.buildArgs, this.globals, esc, envMap(st.config));
-        return { state: { ...st, args } };
+        return { state: { ...st, args }, cached: !st.ranHere };
       }
       case 'RUN': return this.runInstr(ins, st);
       case 'COPY': case 'ADD': return this.copyInstr(ins, st, stage);
@@ -272,7 +275,8 @@ class Builder {
         const cfg = applyMeta(ins, st, esc);
         if (!cfg) throw this.err('BUILD_SYNTAX', ins.line, `unknown instruction "${ins.keyword}"`);
         const history = [...st.history, { created: st.created, created_by: createdBy(ins), empty_layer: true }];
-        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)) } };
+        // Reported as cached unless a step before it in the chain ran in this build.
+        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)) }, cached: !st.ranHere };
       }
     }
   }
@@ -284,7 +288,7 @@ class Builder {
     const hit = () => {
       if (this.req.noCache) return undefined;
       const c = this.cache.get(key);
-      return c ? { state: { ...c, args: st.args }, cached: true } : undefined;
+      return c ? { state: { ...c, args: st.args, ...(st.ranHere ? { ranHere: true } : {}) }, cached: true } : undefined;
     };
     const first = hit();
     if (first) return first;
@@ -309,7 +313,7 @@ class Builder {
         await r.dispose();
       }
       this.cache.put(key, next);
-      return { state: next };
+      return { state: { ...next, ranHere: true } };
     });
   }
 
@@ -358,7 +362,7 @@ class Builder {
           argv, env, user, workdir, network, ...(this.req.shmSize ? { shmSize: this.req.shmSize } : {}),
           ...(this.req.extraHosts ? { extraHosts: this.req.extraHosts } : {}),
           binds: mounts.map((m) => ({ source: this.cache.mountDir(m.id), target: m.target })),
-          project: this.req.project ?? '_build', name: `build-${this.req.name}`,
+          project: this.req.project ?? DEFAULT_BUILD_PROJECT, name: `build-${this.req.name}`,
         },
         onLine: (stream, line) => {
           tail.push(line);

@@ -27,6 +27,8 @@ export interface StageState {
   created: string;
   /** Args visible in this stage: name → value (undefined = declared, no value). */
   args: Record<string, string | undefined>;
+  /** A filesystem step of this chain ran in this build (not from the cache); never stored. */
+  ranHere?: boolean;
 }
 
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];

@@ -138,7 +138,7 @@ test('cache: a rebuild hits every step and gives the same image; editing one fil
   const first = await build(ctx);
   assert.equal(first.cached, 0);
   const second = await build(ctx);
-  assert.equal(second.cached, 5, stepStates(second.events).join(', '));
+  assert.equal(second.cached, 6, stepStates(second.events).join(', '));
   assert.equal(second.image.id, first.image.id, 'a fully cached build is the same image');
   assert.ok(!second.events.some((e) => e.type === 'output'), 'no RUN ran');
 
@@ -152,7 +152,7 @@ test('cache: a rebuild hits every step and gives the same image; editing one fil
   // touching a file without changing it keeps the cache (content, not mtime, is the key)
   execFileSync('touch', [join(ctx, 'src', 'a.js')]);
   const fourth = await build(ctx);
-  assert.equal(fourth.cached, 5);
+  assert.equal(fourth.cached, 6);
   const fresh = await build(ctx, { noCache: true });
   assert.equal(fresh.cached, 0, 'noCache runs every step');
 });
