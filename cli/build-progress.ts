@@ -8,6 +8,7 @@
 // a failed step's output is kept and printed after the progress ends, so the user sees why.
 import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
 import type { ProgressMode } from './progress.ts';
+import { familiar } from '../executor/image/ref.ts';
 
 export interface BuildProgress {
   event(e: BuildEvent): void;
@@ -43,7 +44,7 @@ export function stepLine(e: StepEvent, announced: boolean): string | undefined {
 /** One summary line per finished service. */
 export function serviceLine(service: string, r: BuildResult | undefined, ms: number, failed: boolean): string {
   if (failed || !r) return `✘ ${service} build failed after ${secs(ms)}`;
-  const ref = r.refs[0] ?? r.image.ref;
+  const ref = familiar(r.refs[0] ?? r.image.ref);
   return `✔ ${service} built in ${secs(ms)} (${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.cached} cached) → ${ref}`;
 }
 

@@ -72,9 +72,8 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
   try {
     const image = await ctx.engine.images.ensure(imageRef, pullPolicy(service)).catch((e: unknown) => {
       if (!service.build || !(e instanceof TscError) || e.code !== 'IMAGE_NOT_FOUND') throw e;
-      throw new TscError('NO_IMAGE', `Service "${serviceName}": image ${imageRef} is not built`, {
-        cause: e, hint: `run \`tscompose build ${serviceName}\` or \`tscompose up --build\` (up --no-build never builds)`,
-      });
+      // The advice is in the message: the container error that wraps this one shows messages only.
+      throw new TscError('NO_IMAGE', `Service "${serviceName}": image ${imageRef} is not built (run \`tscompose build ${serviceName}\`, or \`up\` without --no-build)`, { cause: e });
     });
     const dir = paths.container(id);
     step = 'dir';

@@ -17,7 +17,7 @@ function sink() {
 }
 const step = (n: number, state: 'running' | 'cached' | 'done' | 'failed', text: string, extra: Partial<BuildEvent> = {}): BuildEvent =>
   ({ type: 'step', name: 'web', stage: '', step: n, total: 4, text, line: n + 1, state, ...extra }) as BuildEvent;
-const result = { image: { ref: 'docker.io/library/shop-web:latest', id: 'sha256:x' }, refs: ['shop-web'], steps: 4, cached: 2 } as unknown as BuildResult;
+const result = { image: { ref: 'docker.io/library/shop-web:latest', id: 'sha256:x' }, refs: ['docker.io/library/shop-web:latest'], steps: 4, cached: 2 } as unknown as BuildResult;
 
 test('labels: [service step/total], named stages shown, numbered ones not', () => {
   assert.equal(stepLabel({ name: 'web', stage: '', step: 3, total: 7 }), '[web 3/7]');
@@ -25,7 +25,7 @@ test('labels: [service step/total], named stages shown, numbered ones not', () =
   assert.equal(stepLabel({ name: 'web', stage: '0', step: 2, total: 7 }), '[web 2/7]');
   assert.equal(stepLine(step(2, 'cached', 'COPY a b') as never, false), '[web 2/4] CACHED COPY a b');
   assert.equal(stepLine(step(3, 'failed', 'RUN false') as never, true), '[web 3/4] ERROR RUN false (line 4)');
-  assert.equal(serviceLine('web', result, 3400, false), '✔ web built in 3.4s (4 steps, 2 cached) → shop-web');
+  assert.equal(serviceLine('web', result, 3400, false), '✔ web built in 3.4s (4 steps, 2 cached) → shop-web:latest');
 });
 
 test('plain: a line per step event and per output line, no escape sequences', async () => {
@@ -43,7 +43,7 @@ test('plain: a line per step event and per output line, no escape sequences', as
     '[web 2/4] RUN echo hi',
     '[web 2/4] | hi',
     '[web 2/4] DONE 1.2s',
-    '✔ web built in 3.4s (4 steps, 2 cached) → shop-web',
+    '✔ web built in 3.4s (4 steps, 2 cached) → shop-web:latest',
     '',
   ].join('\n'));
   assert.doesNotMatch(o.text(), /\x1b/);
