@@ -20,6 +20,7 @@ import { addImplicitDependsOn, applyDefaults } from './rules/defaults.ts';
 import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
 import { splitByProfiles } from './profiles.ts';
+import { buildServiceGraph } from '../planner/graph.ts';
 import { discoverFiles, normalizeProjectName, projectName, scanName, STDIN } from './discover.ts';
 import { cacheKey, decodeParsed, encodeParsed } from './parse-cache.ts';
 import type { ParseCacheStore } from './parse-cache.ts';
@@ -335,7 +336,7 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
 
   const extensions: Obj = {};
   for (const [k, v] of Object.entries(merged)) if (k.startsWith('x-')) extensions[k] = v;
-  return {
+  const project: Project = {
     name: named.name,
     working_dir: projectDir,
     services: toServices(withDefaults.services as Obj),
@@ -348,6 +349,11 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
     origins: mergeOrigins(fileOrigins),
     files: found.files.map((f) => (f === STDIN ? STDIN_NAME : f)),
   };
+  // Dependency cycles (depends_on, links, service: namespaces, volumes_from) are reported at load
+  // time, as docker compose does, by the one owner of the service graph: the planner's, so `config`
+  // and `up` print the same message (`dependency cycle: web → api → web`) at the same file:line.
+  buildServiceGraph(project);
+  return project;
 }
 
 /** Moves each service's `x-*` keys into `extensions` (the model's place for them). */

@@ -1,7 +1,8 @@
 // Semantic checks the JSON schema cannot express, as a table keyed by key-path pattern
 // (compose-go validation/validation.go): references to unknown services, networks, volumes,
-// secrets and configs, dependency cycles, duplicate container names. Each check returns problems;
-// all of them are reported together.
+// secrets and configs, duplicate container names. Each check returns problems; all of them are
+// reported together. Dependency cycles are not checked here: the planner's service graph owns
+// them (every edge kind, one message), and the loader runs it (schema/load.ts).
 import { compile, lookup } from './pattern.ts';
 import { childPath } from '../tree.ts';
 import type { TreeProblem } from '../interpolate.ts';
@@ -190,7 +191,7 @@ export function runChecks(tree: Obj, disabled: Set<string>): TreeProblem[] {
       if (r) out.push(...r(v, c, `services.${name}.${k}`));
     }
   }
-  out.push(...checkContainerNames(svcs), ...checkCycles(svcs));
+  out.push(...checkContainerNames(svcs));
   return out;
 }
 
@@ -204,28 +205,5 @@ export function checkContainerNames(svcs: Obj): TreeProblem[] {
     if (other) out.push({ keyPath: `services.${name}.container_name`, message: `container name "${cn}" is already used by service "${other}"` });
     else seen.set(cn, name);
   }
-  return out;
-}
-
-export function checkCycles(svcs: Obj): TreeProblem[] {
-  const state = new Map<string, 1 | 2>();
-  const out: TreeProblem[] = [];
-  const stack: string[] = []; // one shared path: a long chain must not copy it at every step
-  const visit = (n: string) => {
-    if (state.get(n) === 2) return;
-    if (state.get(n) === 1) {
-      const cyc = [...stack.slice(stack.indexOf(n)), n];
-      out.push({ keyPath: `services.${n}.depends_on`, message: `dependency cycle detected: ${cyc.join(' -> ')}` });
-      return;
-    }
-    state.set(n, 1);
-    stack.push(n);
-    const s = svcs[n];
-    const deps = isObj(s) && isObj(s.depends_on) ? Object.keys(s.depends_on) : [];
-    for (const d of deps) if (d in svcs && d !== n) visit(d);
-    stack.pop();
-    state.set(n, 2);
-  };
-  for (const n of Object.keys(svcs).sort()) visit(n);
   return out;
 }
