@@ -80,14 +80,14 @@ export function listing(p: Project, o: ConfigOpts): string[] | undefined {
 
 /**
  * `--hash`: `<service> <config hash>` per service, sorted by name; `*` means every enabled service.
- * The hash is the planner's (planner/hash.ts), with the digest of a locally built image where `up`
- * uses one, so the line shows exactly what `up` records on the container and compares next time.
+ * The hash is the planner's (planner/hash.ts), with the digest of the service's image in the local
+ * store as `up` uses it, so the line shows exactly what `up` records on the container and compares next time.
  */
 export async function hashLines(project: Project, which: string, digests?: Record<string, string>): Promise<string[]> {
   const names = which === '*' ? Object.keys(project.services) : which.split(',').map((s) => s.trim()).filter(Boolean);
   names.sort();
   const { serviceConfigHash } = await import('../../planner/hash.ts');
-  const imageDigests = digests ?? (await (await import('../../executor/supervisor/builds.ts')).builtImageDigests(project));
+  const imageDigests = digests ?? (await (await import('../../executor/supervisor/pull-images.ts')).imageDigestsOf(project, (await import('../../executor/image/store.ts')).openImageStore()));
   return names.map((n) => {
     const d = imageDigests[n];
     return `${n} ${serviceConfigHash(project, n, d ? { imageDigest: d } : {})}`;

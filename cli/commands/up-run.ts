@@ -32,10 +32,12 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   if (opts.abortOnContainerExit && opts.detach) throw new UsageError('--abort-on-container-exit and -d cannot be combined');
   const waitMs = parseDurationFlag(opts.waitTimeout, '--wait-timeout');
   const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
+  const pulls = await import('../../executor/supervisor/pull-images.ts');
+  const pullFlag = pulls.parsePullFlag(opts.pull);
   // The client of `up -d` does not load the stack file (the supervisor does, and reports), except
   // to build images first: builds run here, with live progress, and Ctrl-C cancels them.
   if (detach) {
-    if (opts.build !== false) await buildBeforeUp(cmd, await loadProjectFor(g), services, opts);
+    if (opts.build !== false) await buildBeforeUp(cmd, pulls.applyPullFlag(await loadProjectFor(g), pullFlag), services, opts);
     return spawnDetached(cmd);
   }
 
@@ -46,7 +48,8 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   enginePreload.catch(() => undefined);
   let project: Project;
   try {
-    project = await loadProjectFor(g);
+    // `--pull X` is every service's pull_policy X (compose applies it to the model the same way).
+    project = pulls.applyPullFlag(await loadProjectFor(g), pullFlag);
     if (opts.exitCodeFrom && !project.services[opts.exitCodeFrom]) throw new UsageError(`No such service: "${opts.exitCodeFrom}"`);
   } catch (e) {
     if (!report) throw e;
@@ -56,7 +59,6 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   }
   if (report) moveLogIntoProject(project.name);
   if (!report && !opts.dryRun && opts.build !== false) await buildBeforeUp(cmd, project, services, opts);
-  if (opts.pull) progress.note(`WARN --pull ${opts.pull} is not applied yet: each service's pull_policy is`);
   try {
     return await planAndSupervise();
   } catch (e) {
@@ -68,6 +70,15 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
 
   async function planAndSupervise(): Promise<number> {
     const timeoutMs = parseDurationFlag(opts.timeout, '--timeout');
+    const { openImageStore } = await import('../../executor/image/store.ts');
+    const store = openImageStore();
+    // Pulls before planning, so the plan compares the digests of the images the containers will run.
+    if (!opts.dryRun) {
+      project = await pulls.pullForUp(project, store, {
+        services, ...(opts.deps === false ? { noDeps: true } : {}),
+        emit: (e) => progress.event({ time: new Date().toISOString(), ...e }),
+      });
+    }
 
     const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
     const { plan, renderPlan } = await import('../../planner/plan.ts');
@@ -95,8 +106,8 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     }
     let planned;
     try {
-      const { builtImageDigests } = await import('../../executor/supervisor/builds.ts');
-      const imageDigests = await builtImageDigests(project);
+      // Every service's image digest (built or pulled): an image that changed recreates its containers.
+      const imageDigests = await pulls.imageDigestsOf(project, store);
       planned = plan(project, observed, {
         ...(Object.keys(imageDigests).length ? { imageDigests } : {}),
         services, ...(opts.deps === false ? { noDeps: true } : {}), ...(opts.forceRecreate ? { forceRecreate: true } : {}),

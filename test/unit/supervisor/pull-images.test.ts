@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyPullFlag, imageDigestsOf, parsePullFlag, pullForUp, servicesInScope, storePolicyOf } from '../../../executor/supervisor/pull-images.ts';
+import { TscError } from '../../../schema/errors.ts';
+import { project, service } from './fakes.ts';
+import type { ProjectEvent } from '../../../executor/supervisor/events.ts';
+
+function fakeStore(present: Record<string, string>, fail: string[] = []) {
+  const calls: string[] = [];
+  return {
+    calls,
+    async resolve(ref: string) { return present[ref] ? { digest: present[ref]! } : undefined; },
+    async ensure(ref: string, policy: string) {
+      calls.push(`${policy} ${ref}`);
+      if (fail.includes(ref)) throw new TscError('REGISTRY_UNREACHABLE', 'connection refused');
+      present[ref] = `sha256:new-${ref}`;
+      return { digest: present[ref]! };
+    },
+  };
+}
+
+test('--pull: compose values, "policy" = each service\'s own, anything else a usage error', () => {
+  assert.equal(parsePullFlag(undefined), undefined);
+  assert.equal(parsePullFlag('policy'), undefined);
+  for (const v of ['always', 'missing', 'never', 'build']) assert.equal(parsePullFlag(v), v);
+  assert.throws(() => parsePullFlag('sometimes'), /invalid --pull value "sometimes"/);
+});
+
+test('the flag becomes every service\'s pull_policy without changing the input; builds are left to the builder', () => {
+  const p = project('p', { a: service({ pull_policy: 'never' }), b: service() });
+  const q = applyPullFlag(p, 'always');
+  assert.deepEqual(Object.values(q.services).map((s) => s.pull_policy), ['always', 'always']);
+  assert.equal(p.services.a!.pull_policy, 'never');
+  assert.equal(storePolicyOf(service({ pull_policy: 'if_not_present' })), 'missing');
+  assert.equal(storePolicyOf(service({ pull_policy: 'daily' })), 'missing');
+  assert.equal(storePolicyOf(service({ build: { context: '.' }, pull_policy: 'always' } as never)), undefined);
+  assert.equal(storePolicyOf(service({ image: undefined } as never)), undefined);
+});
+
+test('scope: named services and their dependencies (not with --no-deps), all when none is named', () => {
+  const p = project('p', { db: service(), web: service({ depends_on: { db: { condition: 'service_started', required: true } } }), x: service() });
+  assert.deepEqual(servicesInScope(p, []), ['db', 'web', 'x']);
+  assert.deepEqual(servicesInScope(p, ['web']), ['db', 'web']);
+  assert.deepEqual(servicesInScope(p, ['web'], false), ['web']);
+});
+
+test('pullForUp pulls once per image by the strictest policy, skips present ones under missing, and marks pulled services', async () => {
+  const p = project('p', {
+    a: service({ image: 'reg/one' }),
+    b: service({ image: 'reg/one', pull_policy: 'always' }),
+    c: service({ image: 'reg/two' }),
+    d: service({ image: 'reg/three' }),
+    e: service({ image: 'reg/four', pull_policy: 'never' }),
+  });
+  const store = fakeStore({ 'reg/two': 'sha256:2', 'reg/four': 'sha256:4' });
+  const events: Omit<ProjectEvent, 'time'>[] = [];
+  const out = await pullForUp(p, store, { emit: (e) => events.push(e) });
+  assert.deepEqual(store.calls.sort(), ['always reg/one', 'missing reg/three']);
+  assert.deepEqual(events.map((e) => `${e.action} ${e.name}`).sort(), ['pull reg/one', 'pull reg/three', 'pulled reg/one', 'pulled reg/three']);
+  // Pulled already: creating the containers must not pull again.
+  assert.deepEqual(Object.fromEntries(Object.entries(out.services).map(([n, s]) => [n, s.pull_policy ?? null])),
+    { a: 'missing', b: 'missing', c: null, d: 'missing', e: 'never' });
+  assert.deepEqual(await imageDigestsOf(out, store), { a: 'sha256:new-reg/one', b: 'sha256:new-reg/one', c: 'sha256:2', d: 'sha256:new-reg/three', e: 'sha256:4' });
+});
+
+test('never with a missing image, and a failed pull, are errors naming image and services', async () => {
+  const never = project('p', { a: service({ image: 'reg/gone', pull_policy: 'never' }) });
+  await assert.rejects(pullForUp(never, fakeStore({}), { emit: () => undefined }),
+    (e) => e instanceof TscError && e.code === 'IMAGE_NOT_FOUND' && /reg\/gone of service "a" is not in the local store/.test(e.message));
+  const failing = project('p', { a: service({ image: 'reg/x' }), b: service({ image: 'reg/y' }) });
+  const store = fakeStore({}, ['reg/x']);
+  await assert.rejects(pullForUp(failing, store, { emit: () => undefined }),
+    (e) => e instanceof TscError && e.code === 'PULL' && /Pulling reg\/x for service "a" failed: connection refused/.test(e.message));
+  assert.ok(store.calls.includes('missing reg/y'), 'the other image was still pulled');
+});
