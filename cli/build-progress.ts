@@ -4,8 +4,8 @@
 //   [web 3/7] | added 120 packages
 //   [web 3/7] DONE 4.2s          ([web 2/7] CACHED COPY package.json ./)
 // `tty` shows one listr2 task per service, titled with its current step, with its last output
-// lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. In every mode
-// a failed step's output is kept and printed after the progress ends, so the user sees why.
+// lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. A failed RUN's
+// last output lines are part of the engine's BuildError, which the CLI prints after the progress.
 import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
 import type { ProgressMode } from './progress.ts';
 import { familiar } from '../executor/image/ref.ts';
@@ -14,7 +14,7 @@ export interface BuildProgress {
   event(e: BuildEvent): void;
   service(e: { service: string; state: 'start' | 'done' | 'failed'; result?: BuildResult; error?: unknown; ms: number }): void;
   note(line: string): void;
-  /** Final render; then the output of failed steps. Await it before printing anything else. */
+  /** Final render. Await it before printing anything else. */
   done(): Promise<void>;
 }
 
@@ -48,44 +48,9 @@ export function serviceLine(service: string, r: BuildResult | undefined, ms: num
   return `✔ ${service} built in ${secs(ms)} (${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.cached} cached) → ${ref}`;
 }
 
-const KEEP = 40;
-
-/** Output lines per (service, step), the last KEEP of each: printed again when that step fails. */
-class OutputKeeper {
-  private readonly lines = new Map<string, string[]>();
-  private readonly failed: { key: string; label: string; text: string }[] = [];
-  add(e: Extract<BuildEvent, { type: 'output' }>): void {
-    const key = `${e.name}\0${e.step}`;
-    let l = this.lines.get(key);
-    if (!l) this.lines.set(key, l = []);
-    l.push(e.line);
-    if (l.length > KEEP) l.shift();
-  }
-  fail(e: StepEvent): void {
-    this.failed.push({ key: `${e.name}\0${e.step}`, label: stepLabel(e), text: e.text });
-  }
-  report(): string[] {
-    const out: string[] = [];
-    for (const f of this.failed) {
-      const l = this.lines.get(f.key) ?? [];
-      out.push(`${f.label} ${f.text} failed${l.length ? `; its last ${l.length} line${l.length === 1 ? '' : 's'} of output:` : ' (no output)'}`);
-      for (const x of l) out.push(`  ${x}`);
-    }
-    return out;
-  }
-}
-
 export function createBuildProgress(mode: ProgressMode, out: NodeJS.WritableStream = process.stderr, services: string[] = []): BuildProgress {
-  const keep = new OutputKeeper();
-  if (mode === 'tty' && services.length) return listrBuildProgress(out, services, keep);
-  if (mode === 'quiet') {
-    return {
-      event(e) { if (e.type === 'output') keep.add(e); else if (e.state === 'failed') keep.fail(e); },
-      service() {},
-      note() {},
-      async done() { for (const l of keep.report()) out.write(l + '\n'); },
-    };
-  }
+  if (mode === 'tty' && services.length) return listrBuildProgress(out, services);
+  if (mode === 'quiet') return { event() {}, service() {}, note() {}, async done() {} };
   if (mode === 'json') {
     return {
       event(e) { out.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n'); },
@@ -119,7 +84,7 @@ export function createBuildProgress(mode: ProgressMode, out: NodeJS.WritableStre
 }
 
 /** listr2: one task per service, its title the current step, its output bar the step's last lines. */
-function listrBuildProgress(out: NodeJS.WritableStream, services: string[], keep: OutputKeeper): BuildProgress {
+function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): BuildProgress {
   interface Slot { task?: { title: string; output: string }; title: string; settle?: (err?: Error) => void; settled: boolean }
   const slots = new Map<string, Slot>();
   let listr: Promise<unknown> | undefined;
@@ -155,11 +120,9 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[], keep
   return {
     event(e) {
       if (e.type === 'output') {
-        keep.add(e);
         withSlot(e.name, (s) => { if (s.task) s.task.output = e.line; });
         return;
       }
-      if (e.state === 'failed') keep.fail(e);
       withSlot(e.name, (s) => setTitle(s, `${e.name}  ${stepLabel(e).replace(`[${e.name} `, '[')} ${e.state === 'cached' ? 'CACHED ' : e.state === 'failed' ? 'ERROR ' : ''}${e.text}`));
     },
     service(e) {
@@ -182,7 +145,6 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[], keep
       await start;
       for (const s of slots.values()) if (!s.settled) { s.settled = true; s.settle?.(); }
       await listr;
-      for (const l of keep.report()) out.write(l + '\n');
     },
   };
 }
