@@ -64,8 +64,16 @@ function lex(text: string, vars: Vars, opts: { escape?: string; expand?: boolean
       }
     } else if (c === '$' && expand) {
       const r = expandAt(text, i, vars, esc);
-      cur += r.value;
       i = r.next;
+      if (!opts.split) { cur += r.value; continue; }
+      // An unquoted expansion is split on blanks, as the shell does (`COPY $FILES /dst/`).
+      const parts = r.value.split(/[ \t\n]+/);
+      cur += parts[0]!;
+      for (const p of parts.slice(1)) {
+        if (cur !== '') words.push(cur);
+        cur = p;
+      }
+      if (cur === '' && parts.length > 1) inWord = false;
     } else {
       cur += c;
       i++;
@@ -150,7 +158,7 @@ export function parsePairs(text: string, vars: Vars, opts: { escape?: string; le
     }
     const key = processWords(w.slice(0, eq), () => undefined, { ...opts, expand: false }).join('');
     if (!key) throw new WordError(`empty name in ${JSON.stringify(w)}`);
-    out.push([key, processWords(w.slice(eq + 1), vars, opts).join('')]);
+    out.push([key, processWord(w.slice(eq + 1), vars, opts)]);
   }
   return out;
 }
