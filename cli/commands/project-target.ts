@@ -46,9 +46,17 @@ export function selectContainers(state: ProjectState, services: string[], o: { i
 // Run from build/js (scripts/build-js), the CLI is .js: a spawned supervisor runs the same build.
 const MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../main.js' : '../main.ts', import.meta.url));
 
-/** argv to run this CLI again (same Node, same flags). */
-export function selfArgv(args: string[]): { cmd: string; args: string[] } {
-  return { cmd: process.execPath, args: [...process.execArgv.filter((a) => !a.startsWith('--test')), MAIN, ...args] };
+/**
+ * Node flags of a detached supervisor, which lives as long as the stack (goal ≤ 60 MB RSS): a 1 MB
+ * young generation (the default grows to 16 MB semi-spaces, most of the +0.5 MB RSS per container
+ * measured before), and no optimizing compilers (TurboFan, Maglev: their code and output stay
+ * resident; the supervisor's CPU time for `up -d` of 30 services measured the same without them).
+ */
+export const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt', '--no-maglev'];
+
+/** argv to run this CLI again (same Node, same flags, plus `nodeFlags`). */
+export function selfArgv(args: string[], nodeFlags: string[] = []): { cmd: string; args: string[] } {
+  return { cmd: process.execPath, args: [...process.execArgv.filter((a) => !a.startsWith('--test')), ...nodeFlags, MAIN, ...args] };
 }
 
 /** Starts a detached `tscompose -p NAME supervise` that adopts the project's running containers. */
@@ -56,7 +64,7 @@ export function spawnSupervisor(project: string, extra: string[] = []): void {
   const dir = paths.project(project);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = openSync(join(dir, 'supervisor.log'), 'a');
-  const { cmd, args } = selfArgv(['-p', project, 'supervise', ...extra]);
+  const { cmd, args } = selfArgv(['-p', project, 'supervise', ...extra], SUPERVISOR_NODE_FLAGS);
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
   child.unref();
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hexOf } from './digest.ts';
 import { digestMismatch } from './errors.ts';
-import { unpackLayer, type UnpackResult } from './unpack.ts';
+import type { UnpackResult } from './unpack.ts';
 import { touchCtime } from './blobs.ts';
 
 export class LayerStore {
@@ -55,6 +55,8 @@ export class LayerStore {
     const dir = join(this.tmp, `layer-${process.pid}-${randomBytes(6).toString('hex')}`);
     mkdirSync(dir, { mode: 0o755 });
     try {
+      // Loaded on first use: tar and zlib stay out of processes that only resolve images (the supervisor).
+      const { unpackLayer } = await import('./unpack.ts');
       return { dir, result: await unpackLayer(blobFile, dir) };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });

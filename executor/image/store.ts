@@ -13,9 +13,9 @@ import { chainIds, isDigest } from './digest.ts';
 import { ImageError, imageNotFound } from './errors.ts';
 import { normalizeRef } from './ref.ts';
 import type { ImageConfigBlob, Manifest, OciImageConfig } from './oci.ts';
-import { importImage, type ImportOptions } from './import.ts';
-import { loadArchive, type LoadOptions } from './load.ts';
-import { pullImage, type PullOptions } from './pull.ts';
+import type { ImportOptions } from './import.ts';
+import type { LoadOptions } from './load.ts';
+import type { PullOptions } from './pull.ts';
 import { beginLease, oldestLiveLease } from './lease.ts';
 
 export type { OciImageConfig } from './oci.ts';
@@ -132,6 +132,9 @@ class Store implements ImageStore {
   }
 
   async pull(ref: string, opts: PullOptions = {}): Promise<ImageInfo> {
+    // pull, load and import are loaded on first use: the supervisor only resolves local images
+    // (`ensure`) and would otherwise keep http, tls, tar and zlib in memory for the stack's life.
+    const { pullImage } = await import('./pull.ts');
     return this.leased(() => pullImage(this, ref, opts));
   }
 
@@ -145,10 +148,12 @@ class Store implements ImageStore {
   }
 
   async load(file: string, opts: LoadOptions = {}): Promise<ImageInfo[]> {
+    const { loadArchive } = await import('./load.ts');
     return this.leased(() => loadArchive(this, file, opts));
   }
 
   async import(src: string, ref: string, opts: ImportOptions = {}): Promise<ImageInfo> {
+    const { importImage } = await import('./import.ts');
     return this.leased(() => importImage(this, src, ref, opts));
   }
 
