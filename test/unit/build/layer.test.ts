@@ -1,7 +1,7 @@
 // Overlay upper dir entries → OCI tar entries (whiteouts), and the tar bytes node-tar reads back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Parser } from 'tar';
+import { Parser, type ReadEntry } from 'tar';
 import { tarHeadersFor, type UpperEntry } from '../../../executor/build/layer.ts';
 import { headerBlocks, END_OF_ARCHIVE, padding } from '../../../executor/build/tar-writer.ts';
 import { parseCacheMount } from '../../../executor/build/mounts.ts';
@@ -41,7 +41,7 @@ test('the tar writer: long paths and xattrs through PAX, read back by node-tar',
   ];
   const seen: { path: string; type: string; uid: number; mode: number; body: string; xattr?: string }[] = [];
   await new Promise<void>((resolve, reject) => {
-    const p = new Parser({ onReadEntry: (en) => {
+    const p = new Parser({ onReadEntry: (en: ReadEntry) => {
       const chunks: Buffer[] = [];
       en.on('data', (c: Buffer) => chunks.push(c));
       en.on('end', () => seen.push({ path: en.path, type: en.type, uid: en.uid ?? -1, mode: en.mode ?? 0, body: Buffer.concat(chunks).toString(),
