@@ -1,13 +1,15 @@
 // Planner benchmark: plan generated stacks of 1k, 10k and 100k services (random DAGs, depth ≤ 20)
-// against an empty host and against a half-matching one (half the services running up to date,
-// a quarter with a stale config hash, a quarter missing). Prints milliseconds per size (median of
-// a few runs); never asserts on time. Goal: 10k services < 100 ms, growing linearly.
+// against an empty host and against a half-matching one (half the services up to date — a quarter
+// running, a quarter stopped —, a quarter created from an older config that recorded its per-key
+// hashes, so the plan names the changed key, and a quarter missing). Prints milliseconds per size
+// (median of a few runs, wall and CPU); never asserts on time. Goal: 10k services < 100 ms, growing
+// linearly.
 //
 //   node bench/planner/run.ts [sizes…]      e.g. node bench/planner/run.ts 1000 10000
 import type { Project, Service } from '../../schema/model.ts';
 import { plan, renderPlan, type Observed, type ObservedContainer } from '../../planner/plan.ts';
 import { buildServiceGraph } from '../../planner/graph.ts';
-import { configHash } from '../../planner/hash.ts';
+import { configHash, configKeyHashes } from '../../planner/hash.ts';
 import { availableParallelism, loadavg } from 'node:os';
 import { rng } from '../rng.ts';
 
@@ -52,8 +54,18 @@ function halfMatching(p: Project): Observed {
   let i = 0;
   for (const [name, s] of Object.entries(p.services)) {
     const k = i++ % 4;
-    if (k >= 2) continue; // a quarter missing… (k = 2, 3 → half missing; k = 1 stale; k = 0 up to date)
-    containers.push({ id: i.toString(16).padStart(64, '0'), name: `bench-${name}-1`, service: name, number: 1, configHash: k === 0 ? configHash(s) : 'v1-stale', status: 'running' });
+    if (k === 3) continue; // missing: created
+    // k = 2: made from an older config (another LOG_LEVEL): recreated, "config changed (environment)".
+    const was: Service = k === 2 ? { ...s, environment: { ...s.environment, LOG_LEVEL: 'debug' } } : s;
+    containers.push({
+      id: i.toString(16).padStart(64, '0'),
+      name: `bench-${name}-1`,
+      service: name,
+      number: 1,
+      configHash: configHash(was),
+      configHashes: configKeyHashes(was),
+      status: k === 1 ? 'exited' : 'running', // k = 1: started; k = 0: kept
+    });
   }
   return { containers, networks: ['bench_default'], volumes: ['bench_data'] };
 }
@@ -95,5 +107,8 @@ for (const n of sizes.length ? sizes : [1_000, 10_000, 100_000]) {
   // A yardstick for a busy machine: plain JSON.stringify of the same services, which planning must at least read.
   const yardstick = median(() => JSON.stringify(p.services), runs);
   console.log(`${String(n).padStart(7)} services  JSON.stringify of the services ${fmt(yardstick)}`);
-  console.log(`${String(n).padStart(7)} services  graph ${fmt(graph)}  plan vs empty ${fmt(vsEmpty)}  plan vs half-matching ${fmt(vsHalf)}  [${planned.operations.length} ops, ${((vsHalf.wall / n) * 1000).toFixed(1)} µs/service]  render ${fmt(render)}`);
+  const kinds = new Map<string, number>();
+  for (const o of planned.operations) kinds.set(o.type, (kinds.get(o.type) ?? 0) + 1);
+  console.log(`${String(n).padStart(7)} services  graph ${fmt(graph)}  plan vs empty ${fmt(vsEmpty)}  plan vs half-matching ${fmt(vsHalf)}  [${((vsHalf.cpu / n) * 1000).toFixed(1)} µs cpu/service]  render ${fmt(render)}`);
+  console.log(`${String(n).padStart(7)} services  half-matching plan: ${[...kinds].map(([t, c]) => `${c} ${t}`).join(', ')}; load average now ${loadavg()[0]?.toFixed(2)}`);
 }
