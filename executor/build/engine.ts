@@ -190,6 +190,14 @@ class Builder {
     let st: StageState;
     let triggers: string[] = [];
     try {
+      checkFlags(stage.from, this.file, ['platform']);
+      const platform = flagOf(stage.from, 'platform');
+      if (platform !== undefined) {
+        const p = safeWord(platform, this.globals, this.parsed.escape);
+        if (p !== 'linux/amd64' && p !== 'linux/x86_64') {
+          throw this.err('BUILD_UNSUPPORTED', stage.from.line, `FROM --platform=${p}: only linux/amd64 images are built here`, { step: displayText(stage.from) });
+        }
+      }
       const ref = this.fromText(stage);
       const dep = this.stageRef(ref, stage.index);
       if (dep) {
@@ -270,6 +278,16 @@ class Builder {
       }
       case 'RUN': return this.runInstr(ins, st);
       case 'COPY': case 'ADD': return this.copyInstr(ins, st, stage);
+      case 'WORKDIR': {
+        // As BuildKit: the dir is made (a layer only when it was missing), so the image has it
+        // even when no RUN or COPY follows.
+        checkFlags(ins, this.file, []);
+        const cfg = applyMeta(ins, st, esc)!;
+        const dir = cfg.WorkingDir ?? '/';
+        const r = await this.cachedStep(st, { op: 'WORKDIR', dir }, createdBy(ins),
+          (layerDirs) => withRootfs(this.req.store, layerDirs, async (merged) => { makeDirIn(merged, dir); }));
+        return { ...r, state: { ...r.state, config: { ...r.state.config, WorkingDir: dir } } };
+      }
       default: {
         checkFlags(ins, this.file, ins.keyword === 'HEALTHCHECK' ? ['interval', 'timeout', 'start-period', 'start-interval', 'retries'] : []);
         const cfg = applyMeta(ins, st, esc);
@@ -382,7 +400,7 @@ class Builder {
 
   private async copyInstr(ins: Instr, st: StageState, stage: Stage): Promise<{ state: StageState; cached?: boolean }> {
     const isAdd = ins.keyword === 'ADD';
-    checkFlags(ins, this.file, isAdd ? ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'exclude'] : ['from', 'chown', 'chmod', 'link', 'parents', 'exclude']);
+    checkFlags(ins, this.file, isAdd ? ['chown', 'chmod', 'link'] : ['from', 'chown', 'chmod', 'link']);
     const esc = this.parsed.escape;
     const vars = stageVars(st);
     const json = ins.args.trim().startsWith('[') ? parseJsonList(ins.args) : undefined;

@@ -11,6 +11,7 @@ import { busyboxImage, BUSYBOX_REF } from '../../helpers/images.ts';
 import { runImage } from '../../helpers/run-image.ts';
 import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
 import { buildImage, BuildError, type BuildEvent, type BuildRequest } from '../../../executor/build/build.ts';
+import type { BuildConfig } from '../../../executor/build/state.ts';
 
 let env: TestEnv;
 let store: ImageStore;
@@ -71,8 +72,8 @@ test('RUN, COPY, ENV, WORKDIR, USER, CMD: the built image runs, and a file delet
   assert.equal(r.image.config.User, '1000');
   assert.equal(r.image.config.WorkingDir, '/app');
   assert.ok(r.image.config.Env?.includes('GREETING=hello there'));
-  assert.equal(r.image.layerDirs.length, 3, 'base + COPY + RUN');
-  assert.ok(existsSync(join(r.image.layerDirs[2]!, 'etc', 'group')), 'the RUN layer holds a whiteout for /etc/group');
+  assert.equal(r.image.layerDirs.length, 4, 'base + WORKDIR (made /app) + COPY + RUN');
+  assert.ok(existsSync(join(r.image.layerDirs[3]!, 'etc', 'group')), 'the RUN layer holds a whiteout for /etc/group');
   const out = await run(r.image);
   assert.equal(out.code, 0, out.stderr.join('\n'));
   assert.deepEqual(out.stdout.slice(0, 4), ['1000', '/app', 'from the context', 'hello there']);
@@ -273,4 +274,34 @@ test('--target builds only the stages it needs', async () => {
   assert.deepEqual((await run(r.image, ['cat', '/three'])).stdout, ['one']);
   await assert.rejects(build(ctx, { target: 'nope' }), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_TARGET');
   assert.equal(readFileSync(join(ctx, 'Dockerfile'), 'utf8').includes('AS two'), true);
+});
+
+test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers run in the child build; FROM --platform', async () => {
+  const parent = context({
+    Dockerfile: [
+      `FROM --platform=$BUILDPLATFORM ${BUSYBOX_REF}`,
+      'WORKDIR /srv/app',
+      'ONBUILD COPY trigger.txt ./',
+      'ONBUILD RUN echo "triggered as $(id -un)" > /srv/app/trig',
+    ].join('\n'),
+  });
+  const p = await build(parent, { tags: ['test/onbuild-parent:latest'] });
+  assert.deepEqual((p.image.config as BuildConfig).OnBuild, ['COPY trigger.txt ./', 'RUN echo "triggered as $(id -un)" > /srv/app/trig']);
+  const child = context({
+    Dockerfile: [
+      'FROM test/onbuild-parent:latest',
+      'COPY --chown=user:user owned.txt /home/',
+      'USER user',
+      'RUN id -un > /tmp/whoami && touch /tmp/mine',
+      'CMD ["sh", "-c", "cat trigger.txt trig /tmp/whoami; stat -c %U /home/owned.txt /tmp/mine; pwd"]',
+    ].join('\n'),
+    'trigger.txt': 'trigger file\n', 'owned.txt': 'x',
+  });
+  const c = await build(child);
+  assert.equal((c.image.config as BuildConfig).OnBuild, undefined, 'triggers are not inherited');
+  const out = await run(c.image);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  assert.deepEqual(out.stdout, ['trigger file', 'triggered as root', 'user', 'user', 'user', '/srv/app']);
+  const arm = context({ Dockerfile: `FROM --platform=linux/arm64 ${BUSYBOX_REF}\n` });
+  await assert.rejects(build(arm), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:1:/.test(e.message));
 });
