@@ -3,7 +3,6 @@
 import type { GlobalOptions } from './global-options.ts';
 import type { LoadOptions } from '../schema/load.ts';
 import { fileParseCache } from './parse-cache.ts';
-import { usePackedYaml } from './yaml-pack.ts';
 
 export function loadOptionsOf(g: GlobalOptions, extra: Partial<LoadOptions> = {}): LoadOptions {
   const o: LoadOptions = { cwd: process.cwd(), env: process.env, onWarning: (m) => process.stderr.write(`WARN ${m}\n`) };
@@ -17,9 +16,12 @@ export function loadOptionsOf(g: GlobalOptions, extra: Partial<LoadOptions> = {}
   return { ...o, ...extra };
 }
 
-/** Loads the project the global options describe (lazily imports the schema layer). */
+/**
+ * Loads the project the global options describe (lazily imports the schema layer). The `yaml`
+ * package is not needed on this path any more (schema/yaml-fast.ts): a command that prints YAML
+ * calls usePackedYaml() itself, so the others do not pay for its resolve hook on every import.
+ */
 export async function loadProjectFor(g: GlobalOptions, extra: Partial<LoadOptions> = {}) {
-  usePackedYaml();
   const { loadProject } = await import('../schema/load.ts');
   return loadProject(loadOptionsOf(g, extra));
 }

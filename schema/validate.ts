@@ -4,7 +4,7 @@
 import type { ErrorObject } from 'ajv';
 // Compiled ahead of time by schema/gen-validator.ts (see there why).
 import { validate as generated, schema as jsonSchema, defs } from './generated/validate-compose.js';
-import { closest, distance } from 'fastest-levenshtein';
+import { createRequire } from 'node:module';
 import type { Origin, StackFileProblem } from './errors.ts';
 import { childPath } from './tree.ts';
 
@@ -92,6 +92,8 @@ function describe(errors: ErrorObject[], data: unknown, origins: Map<string, Ori
       seen.add(path);
       unknownPaths.push(base);
       const known = knownKeys(e.instancePath);
+      // Only a stack file with an error needs the suggestions: loaded then, not at every start.
+      const { closest, distance } = createRequire(import.meta.url)('fastest-levenshtein') as typeof import('fastest-levenshtein');
       const guess = known.length ? closest(key, known) : undefined;
       const near = guess !== undefined && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
       problems.push({

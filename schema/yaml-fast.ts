@@ -12,6 +12,7 @@
 // any js-yaml error (syntax, duplicate key, unknown tag, bad merge, several documents), `%` directives
 // and explicit `!!` tags. The caller then parses with yaml-tree.ts, which gives the exact error.
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as JsYaml from 'js-yaml';
 import { Tagged } from './tree.ts';
 import type { Tree } from './tree.ts';
@@ -28,7 +29,7 @@ let loader: Loader | undefined;
 let sawTag = false;
 
 function makeLoader(): Loader {
-  const lib = createRequire(import.meta.url)('js-yaml') as JsYamlModule;
+  const lib = requireJsYaml();
   const { Type, FAILSAFE_SCHEMA } = lib;
   // The YAML 1.2 core schema's implicit scalars, with the patterns `yaml` uses (schema/core/*.js
   // there): js-yaml's own core types also accept `1_000`, `0b11` and signed hex, which are strings
@@ -86,6 +87,20 @@ function makeLoader(): Loader {
   );
   const schema = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType, mergeType], explicit: tagTypes });
   return { lib, schema };
+}
+
+/**
+ * js-yaml's one-file build (dist/js-yaml.js, the same code) instead of its index: the index pulls 25
+ * modules, and resolving and compiling them costs ~5 ms more of every command's start-up. The
+ * package's exports map only names the index, so the file is required by its path.
+ */
+function requireJsYaml(): JsYamlModule {
+  const req = createRequire(import.meta.url);
+  try {
+    return req(join(dirname(req.resolve('js-yaml')), 'dist', 'js-yaml.js')) as JsYamlModule;
+  } catch {
+    return req('js-yaml') as JsYamlModule;
+  }
 }
 
 /** The tree, or undefined when this parser is not the one to decide (see the header). */

@@ -50,6 +50,7 @@ export async function runConfig(g: GlobalOptions, services: string[], opts: Conf
   let project = await loadProjectFor(g, { interpolate: opts.interpolate, ...selected });
   if (opts.resolveImageDigests) project = await withImageDigests(project, await registryDigestResolver());
   if (opts.quiet) return;
+  (await import('../yaml-pack.ts')).usePackedYaml();
   const { renderConfig } = await import('../../schema/config-output.ts');
   const shown = services.length ? onlyServices(project, services) : project;
   const text = renderConfig(shown, format === 'json' ? 'json' : 'yaml', { escapeDollars: opts.interpolate });
@@ -110,6 +111,7 @@ export async function renderVariables(vars: Map<string, Variable>, format: strin
   }
   if (format === 'yaml') {
     if (!sorted.length) return '{}\n';
+    (await import('../yaml-pack.ts')).usePackedYaml();
     const { stringify } = await import('yaml');
     const o: Record<string, unknown> = {};
     for (const v of sorted) o[v.name] = { name: v.name, defaultvalue: v.defaultValue, presencevalue: v.presenceValue, required: v.required };
