@@ -4,12 +4,14 @@
 // editing one source file rebuilds only from its COPY on, and `up --build` recreates the
 // services running that image; plain `up` builds a missing image, `--no-build` refuses to; a
 // `service:` context waits for that service's build; a failing RUN exits non-zero with its
-// Dockerfile line and its output; `down` leaves nothing of the project behind.
+// Dockerfile line and its output; Ctrl-C cancels a build (exit 130, its RUN container gone);
+// `down` leaves nothing of the project behind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { e2eEnv, freePort, STACKS, until } from './cli.ts';
+import { e2eEnv, exitOf, freePort, STACKS, until } from './cli.ts';
+import { leftovers } from '../helpers/env.ts';
 
 const e = e2eEnv('build');
 const app = join(e.dir, 'build-app');
@@ -167,4 +169,24 @@ test('a failing RUN exits non-zero with its Dockerfile line and shows its output
   const syn = e.tsc(['-p', `${e.project}x`, 'build'], { cwd: dir });
   assert.notEqual(syn.code, 0);
   assert.match(syn.stderr, /Dockerfile:2\b/, syn.stderr);
+});
+
+test('Ctrl-C cancels a running build: exit 130, the RUN container and its mounts are gone', async () => {
+  const dir = join(e.dir, 'slow');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'compose.yaml'), 'services:\n  slow:\n    build: .\n');
+  const project = `${e.project}c`;
+  // The project name in the RUN's command line lets leftovers() find its process.
+  writeFileSync(join(dir, 'Dockerfile'), `FROM tscompose-test/busybox:latest\nRUN echo started && sh -c 'sleep 60; echo ${project}' && echo finished\n`);
+  const child = e.spawnTsc(['-p', project, 'build', '--progress', 'plain'], { cwd: dir });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  await until(() => err.includes('| started'), 30_000, 'the RUN to start');
+  child.kill('SIGINT');
+  assert.equal(await exitOf(child, 20_000, 'build after Ctrl-C'), 130, err);
+  assert.match(err, /interrupted by SIGINT/i);
+  assert.doesNotMatch(err, /\| finished/);
+  const left = () => [...leftovers(project), ...leftovers(e.dir).filter((l) => l.startsWith('mount'))];
+  await until(() => left().length === 0, 10_000, 'the build to leave nothing');
+  assert.deepEqual(left(), []);
 });
