@@ -20,6 +20,7 @@ import { collectSources, cleanSource, sourcesDigest, SourceError, type SourceIte
 import { copyInto, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
 import { parseCacheMount, type CacheMount } from './mounts.ts';
 import { withRootfs } from './rootfs-step.ts';
+import { sweepStaleBuilds } from './sweep.ts';
 import { loadDockerignore, dockerPatterns, type PathMatcher } from '../watch/ignore.ts';
 import { beginLease } from '../image/lease.ts';
 import { chainIds } from '../image/digest.ts';
@@ -38,6 +39,7 @@ export async function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (!req.tags.length) throw new TscError('BUILD_ARGS', `build ${req.name}: no tag to give the image`);
   const release = beginLease(req.store.root);
   try {
+    await sweepStaleBuilds(req.store.root);
     return await new Builder(req).build();
   } finally {
     release();

@@ -305,3 +305,17 @@ test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers r
   const arm = context({ Dockerfile: `FROM --platform=linux/arm64 ${BUSYBOX_REF}\n` });
   await assert.rejects(build(arm), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:1:/.test(e.message));
 });
+
+test('a build first unmounts and removes the step dirs of a build whose process died', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mountRootfs } = await import('../../../executor/rootfs/rootfs.ts');
+  const { isMountPoint } = await import('../../../executor/rootfs/mountinfo.ts');
+  const dead = spawnSync('true').pid!;
+  const stale = join(env.root, 'images', 'tmp', `build-${dead}-deadbeef0000`);
+  const base = await busyboxImage(store);
+  const { merged } = await mountRootfs({ containerDir: stale, layerDirs: base.layerDirs, initFiles: {} });
+  assert.ok(isMountPoint(merged));
+  await build(context({ Dockerfile: `FROM ${BUSYBOX_REF}\nENV X=1\n` }));
+  assert.equal(isMountPoint(merged), false);
+  assert.equal(existsSync(stale), false);
+});
