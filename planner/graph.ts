@@ -86,14 +86,14 @@ function implicitEdge(dep: string, source: EdgeKind, index: number): DepEdge {
 function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] {
   const edges: DepEdge[] = [];
   let i = 0;
-  const dependsOn = s.depends_on ?? {};
+  const dependsOn = s.depends_on;
   for (const dep in dependsOn) {
     const d = dependsOn[dep] as Service['depends_on'][string];
     // Normalization keeps the list order of the short form, so the index finds `depends_on[i]`.
     edges.push({ dep, to: -1, kinds: SINGLE_KIND.depends_on, condition: d.condition, required: d.required, restart: d.restart === true, source: 'depends_on', index: i++ });
   }
-  const links = s.links ?? [];
-  for (let j = 0; j < links.length; j++) {
+  const links = s.links;
+  for (let j = 0; links && j < links.length; j++) {
     // `service` or `service:alias`
     const l = links[j] as string;
     const colon = l.indexOf(':');
@@ -108,8 +108,8 @@ function rawEdges(name: string, s: Service, external: ExternalRef[]): DepEdge[] 
       external.push({ service: name, kind, container: v.slice('container:'.length), keyPath: `services.${name}.${kind}` });
     }
   }
-  const volumesFrom = s.volumes_from ?? [];
-  for (let j = 0; j < volumesFrom.length; j++) {
+  const volumesFrom = s.volumes_from;
+  for (let j = 0; volumesFrom && j < volumesFrom.length; j++) {
     // `service[:ro|rw]` or `container:name[:ro|rw]`
     const v = volumesFrom[j] as string;
     if (v.startsWith('container:')) {

@@ -187,7 +187,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** `v1-<sha256 hex>` over the text `v1` + `\n<key>=<canonical JSON>` per hashed key (sorted) + the image digest. */
-export function configHash(service: Service, opts: HashOptions = {}): string {
+export function configHash(service: Service, opts?: HashOptions): string {
   len = 0;
   writeText(HASH_VERSION);
   for (const key of sortKeys(Object.keys(service))) {
@@ -197,7 +197,7 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
     writeByte(0x3d); // =
     if (!emit(hashedValue(service, key))) len = mark;
   }
-  if (opts.imageDigest) {
+  if (opts?.imageDigest) {
     writeText('\n@image_digest=');
     writeText(opts.imageDigest);
   }
@@ -209,13 +209,13 @@ export function configHash(service: Service, opts: HashOptions = {}): string {
  * Computed on demand (the executor stores it next to the container's configHash); the plan
  * compares the two maps only when the overall hashes differ.
  */
-export function configKeyHashes(service: Service, opts: HashOptions = {}): Record<string, string> {
+export function configKeyHashes(service: Service, opts?: HashOptions): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of sortKeys(Object.keys(service))) {
     len = 0;
     if (emit(hashedValue(service, key))) out[key] = digestText().slice(0, 16);
   }
-  if (opts.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
+  if (opts?.imageDigest) out['@image_digest'] = shortHash(opts.imageDigest);
   return out;
 }
 
@@ -225,8 +225,10 @@ function shortHash(text: string): string {
 
 /** Keys whose hashes differ between two `configKeyHashes` maps, sorted; `image digest` for the digest. */
 export function changedKeys(before: Record<string, string>, after: Record<string, string>): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => before[k] !== after[k]).map((k) => (k === '@image_digest' ? 'image digest' : k)).sort();
+  const out: string[] = [];
+  for (const k of Object.keys(after)) if (before[k] !== after[k]) out.push(k);
+  for (const k of Object.keys(before)) if (!Object.hasOwn(after, k)) out.push(k);
+  return out.map((k) => (k === '@image_digest' ? 'image digest' : k)).sort();
 }
 
 export function hashVersion(hash: string): string {
@@ -235,7 +237,7 @@ export function hashVersion(hash: string): string {
 }
 
 /** The contract's entry point: the hash of one service of a project. */
-export function serviceConfigHash(project: Project, service: string, opts: HashOptions = {}): string {
+export function serviceConfigHash(project: Project, service: string, opts?: HashOptions): string {
   const s = Object.hasOwn(project.services, service) ? project.services[service] : undefined;
   if (!s) throw new TscError('NO_SUCH_SERVICE', `No such service: "${service}"`);
   return configHash(s, opts);

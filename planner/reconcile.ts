@@ -111,7 +111,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     }
 
     const imageDigest = options.imageDigests?.[name];
-    const hash = configHash(s, imageDigest ? { imageDigest } : {});
+    const hash = configHash(s, imageDigest ? { imageDigest } : undefined);
     const existing = byService.get(name) ?? NONE;
     const keep = Math.min(existing.length, replicas);
     const finals: Operation[] = [];
@@ -136,8 +136,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
       if (recreateCause) {
         // Named after what it becomes: a changed container_name renames it (the old one is found by id).
         const target = containerName(project, name, s, c.number);
-        const r = containerOp('recreate', name, target, c.number, c.id, recreateCause, first, waitFor);
-        r.configHash = hash;
+        const r = containerOp('recreate', name, target, c.number, c.id, recreateCause, first, waitFor, hash);
         ops.push(r);
         changed[i] = RECREATED;
         if (options.noStart) { finals.push(r); continue; }
@@ -172,8 +171,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
         else break;
       }
       const cname = containerName(project, name, s, n);
-      const cr = containerOp('create', name, cname, n, undefined, existing.length ? `scale up: ${keep} → ${replicas}` : 'new service', first, waitFor);
-      cr.configHash = hash;
+      const cr = containerOp('create', name, cname, n, undefined, existing.length ? `scale up: ${keep} → ${replicas}` : 'new service', first, waitFor, hash);
       ops.push(cr);
       n++;
       if (options.noStart) { finals.push(cr); continue; }
@@ -210,11 +208,24 @@ function terminalsOf(edges: DepEdge[], terminal: (readonly Operation[])[]): read
   return out;
 }
 
-function containerOp(type: Operation['type'], service: string, resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[], waitFor: WaitFor[]): Operation {
-  const o: Operation = { id: `${type}:${resource}`, type, kind: 'container', resource, service, number, cause, dependsOn };
-  if (containerId) o.containerId = containerId;
-  if (waitFor.length && (type === 'start' || type === 'restart')) o.waitFor = waitFor;
-  return o;
+/**
+ * A container operation. One object literal per set of fields, in the order they have always had in
+ * JSON output: a field added to a built object costs an extra allocation, per operation.
+ */
+function containerOp(type: Operation['type'], service: string, resource: string, number: number, containerId: string | undefined, cause: string, dependsOn: string[], waitFor: WaitFor[], configHash?: string): Operation {
+  const id = `${type}:${resource}`;
+  const kind = 'container';
+  if (configHash) {
+    return containerId
+      ? { id, type, kind, resource, service, number, cause, dependsOn, containerId, configHash }
+      : { id, type, kind, resource, service, number, cause, dependsOn, configHash };
+  }
+  if (waitFor.length && (type === 'start' || type === 'restart')) {
+    return containerId
+      ? { id, type, kind, resource, service, number, cause, dependsOn, containerId, waitFor }
+      : { id, type, kind, resource, service, number, cause, dependsOn, waitFor };
+  }
+  return containerId ? { id, type, kind, resource, service, number, cause, dependsOn, containerId } : { id, type, kind, resource, service, number, cause, dependsOn };
 }
 
 function groupByService(containers: ObservedContainer[]): Map<string, ObservedContainer[]> {
@@ -254,7 +265,7 @@ function describeChange(c: ObservedContainer, s: Service, imageDigest: string | 
   const v = hashVersion(c.configHash);
   if (v !== HASH_VERSION) return `config hash format changed (${v || 'none'} → ${HASH_VERSION})`;
   if (!c.configHashes) return 'config changed';
-  const keys = changedKeys(c.configHashes, configKeyHashes(s, imageDigest ? { imageDigest } : {}));
+  const keys = changedKeys(c.configHashes, configKeyHashes(s, imageDigest ? { imageDigest } : undefined));
   return keys.length ? `config changed (${keys.join(', ')})` : 'config changed';
 }
 
