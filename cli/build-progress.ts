@@ -20,9 +20,9 @@ export interface BuildProgress {
 
 type StepEvent = Extract<BuildEvent, { type: 'step' }>;
 
-/** `[web 3/7]`, or `[web builder 3/7]` for a step of a named stage other than the last. */
+/** `[web 3/7]`, or `[web builder 3/7]` for a step of a named stage (not one named like the service). */
 export function stepLabel(e: { name: string; stage?: string; step: number; total: number }): string {
-  const stage = e.stage && !/^(stage-)?\d+$/.test(e.stage) ? ` ${e.stage}` : '';
+  const stage = e.stage && e.stage !== e.name && !/^(stage-)?\d+$/.test(e.stage) ? ` ${e.stage}` : '';
   return `[${e.name}${stage} ${e.step}/${e.total}]`;
 }
 

@@ -190,3 +190,22 @@ test('Ctrl-C cancels a running build: exit 130, the RUN container and its mounts
   await until(() => left().length === 0, 10_000, 'the build to leave nothing');
   assert.deepEqual(left(), []);
 });
+
+test('two services building from one Dockerfile run in parallel and share their common stage', () => {
+  const dir = join(e.dir, 'shared');
+  mkdirSync(join(dir, 'ctx'), { recursive: true });
+  writeFileSync(join(dir, 'compose.yaml'), 'services:\n  a:\n    build: {context: ./ctx, target: a}\n  b:\n    build: {context: ./ctx, target: b}\n');
+  writeFileSync(join(dir, 'ctx/Dockerfile'), [
+    'FROM tscompose-test/busybox:latest AS base', 'RUN sleep 1 && echo base > /base',
+    'FROM base AS a', 'RUN echo a > /a', 'FROM base AS b', 'RUN echo b > /b', '',
+  ].join('\n'));
+  const r = e.tsc(['-p', `${e.project}h`, 'build', '--progress', 'plain'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  // Both builds started before either ended (parallel), and the base stage's RUN ran once.
+  const lines = r.stderr.split('\n');
+  const started = (s: string) => lines.findIndex((l) => new RegExp(`^\\[${s} base 1/`).test(l));
+  const ended = lines.findIndex((l) => /^✔ [ab] built/.test(l));
+  assert.ok(started('a') >= 0 && started('b') >= 0 && Math.max(started('a'), started('b')) < ended, r.stderr);
+  const baseRuns = ['a', 'b'].map((s) => steps(r.stderr, s).find((x) => x.text.startsWith('RUN sleep'))!);
+  assert.deepEqual(baseRuns.map((x) => x.cached).sort(), [false, true], r.stderr);
+});

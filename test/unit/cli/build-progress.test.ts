@@ -23,6 +23,7 @@ test('labels: [service step/total], named stages shown, numbered ones not', () =
   assert.equal(stepLabel({ name: 'web', stage: '', step: 3, total: 7 }), '[web 3/7]');
   assert.equal(stepLabel({ name: 'web', stage: 'builder', step: 2, total: 7 }), '[web builder 2/7]');
   assert.equal(stepLabel({ name: 'web', stage: '0', step: 2, total: 7 }), '[web 2/7]');
+  assert.equal(stepLabel({ name: 'web', stage: 'web', step: 2, total: 7 }), '[web 2/7]');
   assert.equal(stepLine(step(2, 'cached', 'COPY a b') as never, false), '[web 2/4] CACHED COPY a b');
   assert.equal(stepLine(step(3, 'failed', 'RUN false') as never, true), '[web 3/4] ERROR RUN false (line 4)');
   assert.equal(serviceLine('web', result, 3400, false), '✔ web built in 3.4s (4 steps, 2 cached) → shop-web:latest');
