@@ -28,6 +28,10 @@ const OUT = 0;
 const DEPENDENCY = 1;
 const SELECTED = 2;
 
+// What this plan does to a service's containers (by service index); dependents follow with restart: true.
+const RECREATED = 1;
+const RESTARTED = 2;
+
 const NONE: readonly never[] = [];
 
 export function reconcile(project: Project, observed: Observed, options: PlanOptions): Plan {
@@ -78,9 +82,8 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   const terminal: (readonly Operation[])[] = new Array(names.length);
   // Every service in the plan: no edge needs filtering.
   const everyone = role.every((r) => r !== OUT);
-  /** By service index: its containers are recreated (1) or restarted (2) by this plan (dependents with restart: true follow). */
+  /** By service index: 0, RECREATED or RESTARTED (RECREATED wins when it has both). */
   const changed = new Uint8Array(names.length);
-  const RECREATED = 1, RESTARTED = 2;
 
   for (const i of graph.order) {
     if (role[i] === OUT) continue;
@@ -100,7 +103,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const first: string[] = [];
     for (const k of networksOf[i] as string[]) { const id = networkOps.get(k); if (id) first.push(id); }
     for (const k of volumesOf[i] as string[]) { const id = volumeOps.get(k); if (id) first.push(id); }
-    appendTerminalIds(edges, terminal, first);
+    for (const o of terminalsOf(edges, terminal)) first.push(o.id);
     const waitFor: WaitFor[] = [];
     let sharedRecreated: DepEdge | undefined;
     let restartBecause: DepEdge | undefined;
@@ -186,11 +189,6 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
   }
 
   return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => role[graph.index.get(x.service) as number] !== OUT) };
-}
-
-/** Appends the ids of the terminal operations of each dependency to `out`, each once. */
-function appendTerminalIds(edges: DepEdge[], terminal: (readonly Operation[])[], out: string[]): void {
-  for (const o of terminalsOf(edges, terminal)) out.push(o.id);
 }
 
 /**
