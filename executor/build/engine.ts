@@ -204,7 +204,7 @@ class Builder {
       const dep = this.stageRef(ref, stage.index);
       if (dep) {
         const base = (await this.stage(dep.index)).state;
-        st = { ...base, args: {} };
+        st = { ...base, args: {}, cmdSet: false };
       } else if (ref.toLowerCase() === 'scratch') {
         st = { key: hashKey('scratch'), diffIds: [], layers: [], config: {}, history: [], created: new Date(0).toISOString(), args: {} };
       } else {
@@ -286,17 +286,24 @@ class Builder {
         checkFlags(ins, this.file, []);
         const cfg = applyMeta(ins, st, esc)!;
         const dir = cfg.WorkingDir ?? '/';
-        const r = await this.cachedStep(st, { op: 'WORKDIR', dir }, createdBy(ins),
-          (layerDirs) => withRootfs(this.req.store, layerDirs, async (merged) => { makeDirIn(merged, dir); }));
+        // Made as the stage's USER when one is set (BuildKit), else root.
+        const user = st.config.User;
+        const r = await this.cachedStep(st, { op: 'WORKDIR', dir, user }, createdBy(ins),
+          (layerDirs) => withRootfs(this.req.store, layerDirs, async (merged) => {
+            makeDirIn(merged, dir, user ? userOwner(user, merged) : undefined);
+          }));
         return { ...r, state: { ...r.state, config: { ...r.state.config, WorkingDir: dir } } };
       }
       default: {
         checkFlags(ins, this.file, ins.keyword === 'HEALTHCHECK' ? ['interval', 'timeout', 'start-period', 'start-interval', 'retries'] : []);
         const cfg = applyMeta(ins, st, esc);
         if (!cfg) throw this.err('BUILD_SYNTAX', ins.line, `unknown instruction "${ins.keyword}"`);
+        // ENTRYPOINT resets only an inherited CMD; one set earlier in this stage stays (BuildKit's rule).
+        if (ins.keyword === 'ENTRYPOINT' && st.cmdSet) cfg.Cmd = st.config.Cmd ?? null;
+        const cmdSet = st.cmdSet || ins.keyword === 'CMD';
         const history = [...st.history, { created: st.created, created_by: createdBy(ins), empty_layer: true }];
         // Reported as cached unless a step before it in the chain ran in this build.
-        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)) }, cached: !st.ranHere };
+        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)), ...(cmdSet ? { cmdSet } : {}) }, cached: !st.ranHere };
       }
     }
   }
@@ -308,7 +315,7 @@ class Builder {
     const hit = () => {
       if (this.req.noCache) return undefined;
       const c = this.cache.get(key);
-      return c ? { state: { ...c, args: st.args, ...(st.ranHere ? { ranHere: true } : {}) }, cached: true } : undefined;
+      return c ? { state: { ...c, args: st.args, ...(st.ranHere ? { ranHere: true } : {}), ...(st.cmdSet ? { cmdSet: true } : {}) }, cached: true } : undefined;
     };
     const first = hit();
     if (first) return first;
@@ -529,6 +536,11 @@ function ownerOf(chown: string, merged: string): CopyOwner {
   const r = resolveUser(g !== undefined ? `${u}:${g}` : u, undefined, passwd, group);
   // `--chown=user` (no group): the gid is the same number as the uid (BuildKit's rule).
   return { uid: r.uid, gid: g !== undefined ? r.gid : (/^\d+$/.test(u ?? '') ? r.uid : r.gid) };
+}
+
+function userOwner(user: string, merged: string): CopyOwner {
+  const r = resolveUser(user, undefined, readContainerEtc(merged, 'passwd'), readContainerEtc(merged, 'group'));
+  return { uid: r.uid, gid: r.gid };
 }
 
 function parseJsonList(text: string): string[] | undefined {

@@ -29,6 +29,8 @@ export interface StageState {
   args: Record<string, string | undefined>;
   /** A filesystem step of this chain ran in this build (not from the cache); never stored. */
   ranHere?: boolean;
+  /** This stage set CMD (then a later ENTRYPOINT keeps it; an inherited CMD is reset). */
+  cmdSet?: boolean;
 }
 
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];

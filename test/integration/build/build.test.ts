@@ -216,8 +216,8 @@ test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc;
     'VOLUME /data',
     'STOPSIGNAL SIGTERM',
     'HEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost || exit 1',
-    'ENTRYPOINT ["sh", "-c"]',
     'CMD ["cat /opt/data/x.txt /hd /exec"]',
+    'ENTRYPOINT ["sh", "-c"]',
   ].join('\n'));
   const r = await build(ctx, { labels: { 'com.example.extra': 'yes' } });
   const c = r.image.config;
@@ -280,7 +280,9 @@ test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers r
   const parent = context({
     Dockerfile: [
       `FROM --platform=$BUILDPLATFORM ${BUSYBOX_REF}`,
+      'USER user',
       'WORKDIR /srv/app',
+      'USER root',
       'ONBUILD COPY trigger.txt ./',
       'ONBUILD RUN echo "triggered as $(id -un)" > /srv/app/trig',
     ].join('\n'),
@@ -293,7 +295,7 @@ test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers r
       'COPY --chown=user:user owned.txt /home/',
       'USER user',
       'RUN id -un > /tmp/whoami && touch /tmp/mine',
-      'CMD ["sh", "-c", "cat trigger.txt trig /tmp/whoami; stat -c %U /home/owned.txt /tmp/mine; pwd"]',
+      'CMD ["sh", "-c", "cat trigger.txt trig /tmp/whoami; stat -c %U /home/owned.txt /tmp/mine /srv/app; pwd"]',
     ].join('\n'),
     'trigger.txt': 'trigger file\n', 'owned.txt': 'x',
   });
@@ -301,7 +303,7 @@ test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers r
   assert.equal((c.image.config as BuildConfig).OnBuild, undefined, 'triggers are not inherited');
   const out = await run(c.image);
   assert.equal(out.code, 0, out.stderr.join('\n'));
-  assert.deepEqual(out.stdout, ['trigger file', 'triggered as root', 'user', 'user', 'user', '/srv/app']);
+  assert.deepEqual(out.stdout, ['trigger file', 'triggered as root', 'user', 'user', 'user', 'user', '/srv/app'], 'WORKDIR made as the USER of its stage');
   const arm = context({ Dockerfile: `FROM --platform=linux/arm64 ${BUSYBOX_REF}\n` });
   await assert.rejects(build(arm), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:1:/.test(e.message));
 });
