@@ -87,3 +87,36 @@ test('values that differ only by quotes, backslashes or control characters hash 
   // …including inside keys.
   assert.notEqual(configHash(service({ labels: { 'a"': 'x' } })), configHash(service({ labels: { 'a\\"': 'x' } })));
 });
+
+// Every key of the model, classified. A key added to Service fails the typecheck here until it is
+// classified, so a new key cannot silently stay out of the hash (or recreate containers when it shouldn't).
+const KEY_ROLE: Record<keyof Service, 'hashed' | 'excluded'> = {
+  image: 'hashed', build: 'excluded', pull_policy: 'excluded', platform: 'hashed', container_name: 'hashed',
+  hostname: 'hashed', domainname: 'hashed', command: 'hashed', entrypoint: 'hashed', environment: 'hashed',
+  env_file: 'hashed', working_dir: 'hashed', user: 'hashed', group_add: 'hashed', labels: 'hashed',
+  profiles: 'excluded', depends_on: 'excluded', links: 'hashed', external_links: 'hashed', volumes_from: 'hashed',
+  network_mode: 'hashed', networks: 'hashed', ipc: 'hashed', pid: 'hashed', uts: 'hashed', ports: 'hashed',
+  expose: 'hashed', volumes: 'hashed', tmpfs: 'hashed', devices: 'hashed', extra_hosts: 'hashed', dns: 'hashed',
+  dns_search: 'hashed', dns_opt: 'hashed', mac_address: 'hashed', healthcheck: 'hashed', restart: 'hashed',
+  deploy: 'hashed', scale: 'excluded', init: 'hashed', privileged: 'hashed', read_only: 'hashed',
+  stdin_open: 'hashed', tty: 'hashed', stop_signal: 'hashed', stop_grace_period: 'hashed', cap_add: 'hashed',
+  cap_drop: 'hashed', security_opt: 'hashed', sysctls: 'hashed', ulimits: 'hashed', cpus: 'hashed',
+  cpu_shares: 'hashed', cpu_quota: 'hashed', cpu_period: 'hashed', cpu_rt_runtime: 'hashed', cpu_rt_period: 'hashed',
+  cpuset: 'hashed', mem_limit: 'hashed', memswap_limit: 'hashed', mem_reservation: 'hashed', mem_swappiness: 'hashed',
+  pids_limit: 'hashed', shm_size: 'hashed', oom_kill_disable: 'hashed', oom_score_adj: 'hashed',
+  blkio_config: 'hashed', runtime: 'hashed', logging: 'hashed', secrets: 'hashed', configs: 'hashed',
+  develop: 'excluded', extensions: 'excluded',
+};
+
+test('every model key changes the hash, except the documented exclusions', () => {
+  for (const [key, role] of Object.entries(KEY_ROLE)) {
+    // The hash reads values generically: any two different values of a key tell whether it is hashed.
+    const a = configHash({ ...base(), [key]: { probe: 'a' } } as Service);
+    const b = configHash({ ...base(), [key]: { probe: 'b' } } as Service);
+    if (role === 'hashed') assert.notEqual(a, b, `${key} must change the hash`);
+    else assert.equal(a, b, `${key} must not change the hash`);
+    // …and the per-key hashes name it.
+    const changed = changedKeys(configKeyHashes({ ...base(), [key]: { probe: 'a' } } as Service), configKeyHashes({ ...base(), [key]: { probe: 'b' } } as Service));
+    assert.deepEqual(changed, role === 'hashed' ? [key] : [], key);
+  }
+});
