@@ -33,20 +33,21 @@ function makeLoader(): Loader {
   const { Type, FAILSAFE_SCHEMA } = lib;
   // The YAML 1.2 core schema's implicit scalars, with the patterns `yaml` uses (schema/core/*.js
   // there): js-yaml's own core types also accept `1_000`, `0b11` and signed hex, which are strings
-  // in YAML 1.2.
+  // in YAML 1.2. Every plain scalar, keys included, is tried against each type in turn, so each
+  // resolver first rules out by length or first character what its patterns cannot match.
   const nullType = new Type('tag:yaml.org,2002:null', {
     kind: 'scalar',
-    resolve: (s: string | null) => s === null || /^(?:~|[Nn]ull|NULL)?$/.test(s),
+    resolve: (s: string | null) => s === null || s === '' || s === '~' || (s.length === 4 && /^(?:[Nn]ull|NULL)$/.test(s)),
     construct: () => null,
   });
   const boolType = new Type('tag:yaml.org,2002:bool', {
     kind: 'scalar',
-    resolve: (s: string | null) => s !== null && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s),
+    resolve: (s: string | null) => s !== null && (s.length === 4 || s.length === 5) && /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s),
     construct: (s: string) => s[0] === 't' || s[0] === 'T',
   });
   const intType = new Type('tag:yaml.org,2002:int', {
     kind: 'scalar',
-    resolve: (s: string | null) => s !== null && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(s),
+    resolve: (s: string | null) => s !== null && numberStart(s) && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(s),
     construct: (s: string) => {
       if (s.startsWith('0o')) return parseInt(s.slice(2), 8);
       if (s.startsWith('0x')) return parseInt(s.slice(2), 16);
@@ -59,6 +60,7 @@ function makeLoader(): Loader {
     kind: 'scalar',
     resolve: (s: string | null) =>
       s !== null &&
+      numberStart(s) &&
       (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(s) ||
         /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(s) ||
         /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(s)),
@@ -87,6 +89,12 @@ function makeLoader(): Loader {
   );
   const schema = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType, mergeType], explicit: tagTypes });
   return { lib, schema };
+}
+
+/** Whether `s` starts like a YAML 1.2 number: a sign, a dot or a digit. */
+function numberStart(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46;
 }
 
 /**
