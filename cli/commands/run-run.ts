@@ -3,6 +3,8 @@
 // followed until it exits (its output is its log file, written by its waiter).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import type { PortConfig, Project, Service } from '../../schema/model.ts';
 import { TscError, UsageError } from '../../schema/errors.ts';
@@ -56,6 +58,12 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
   if (o.entrypoint !== undefined) svc.entrypoint = o.entrypoint === '' ? [] : [o.entrypoint];
   if (o.user) svc.user = o.user;
   if (o.workdir) svc.working_dir = o.workdir;
+  // As compose: stdin is forwarded unless detached (-i is the default); a TTY when both ends are
+  // terminals (-T never, -t always). Our own fds go to the waiter as they are (the container reads
+  // stdin itself, so a pipe's end is its EOF); process.stdin is never touched here.
+  const attach = !o.detach && o.interactive !== false && fdOpen(0);
+  const tty = !o.detach && o.tty !== false && (o.t === true || (isatty(0) && isatty(1)));
+  svc.tty = tty;
   const ports = o.servicePorts ? base.ports ?? [] : (o.publish ?? []).map(parsePublish);
   const oneOff: Project = { ...project, services: { ...project.services, [serviceName]: svc } };
   const name = o.name ?? `${project.name}-${serviceName}-run-${randomBytes(6).toString('hex')}`;
@@ -66,13 +74,20 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
   const lock = await acquireLock(project.name, { command: 'run', timeoutMs: 120_000 });
   let s;
   let id: string;
+  let restoreTerminal = () => undefined as void;
   try {
     s = await openSession(project.name);
     s.bus.subscribe((e) => { if (e.action === 'error') progress.event(e); });
     const numbers = Object.values(s.journal.state.containers).filter((c) => c.service === serviceName && c.oneOff).map((c) => c.number);
     const rec = await createContainer(s, oneOff, serviceName, Math.max(0, ...numbers) + 1, { configHash: configHash(svc), name, oneOff: true, ports });
     id = rec.id;
-    await startContainer(s, rec);
+    // A terminal in raw mode while attached (set before the first output): keys, Ctrl-C included,
+    // go to the container, as docker's do.
+    if (tty && isatty(0)) restoreTerminal = rawTerminal();
+    await startContainer(s, rec, { ...(attach ? { stdinFd: 0 } : {}), ...(tty ? { ttyOutFd: 1 } : {}) });
+  } catch (e) {
+    restoreTerminal();
+    throw e;
   } finally {
     lock.release();
   }
@@ -83,15 +98,22 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
   }
   const { followLog } = await import('../../executor/supervisor/logs.ts');
   const dir = paths.container(id);
-  const stop = followLog(dir, (l) => (l.stream === 'stderr' ? process.stderr : process.stdout).write(l.text + '\n'), { fromStart: true, intervalMs: 50 });
+  // With a TTY the waiter writes the terminal's output straight to our stdout; else the log is followed.
+  const stop = tty ? () => undefined
+    : followLog(dir, (l) => (l.stream === 'stderr' ? process.stderr : process.stdout).write(l.text + '\n'), { fromStart: true, intervalMs: 50 });
   const session = s;
   const onSig = () => { void stopContainer(session, session.journal.container(id) ?? ({} as never), {}); };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
-  const exit = await s.engine.runtime.waitExit(dir);
-  stop();
-  process.off('SIGINT', onSig);
-  process.off('SIGTERM', onSig);
+  let exit;
+  try {
+    exit = await s.engine.runtime.waitExit(dir);
+  } finally {
+    restoreTerminal();
+    stop();
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
   if (o.rm) {
     await acquireLock(project.name, { command: 'run --rm' }).then(async (l) => {
       try {
@@ -103,5 +125,18 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
       }
     });
   }
-  return exit.signal ? 128 + Number(exit.signal) : exit.code;
+  // The waiter's code is already 128+N for a command a signal ended.
+  return exit.code;
+}
+
+function fdOpen(fd: number): boolean {
+  try { fstatSync(fd); return true; } catch { return false; }
+}
+
+/** `stty raw -echo` on our terminal (stty, so Node never opens stdin itself); returns the undo. */
+function rawTerminal(): () => void {
+  const saved = spawnSync('stty', ['-g'], { stdio: ['inherit', 'pipe', 'ignore'], encoding: 'utf8' }).stdout?.trim();
+  if (!saved) return () => undefined;
+  spawnSync('stty', ['raw', '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  return () => { spawnSync('stty', [saved], { stdio: ['inherit', 'ignore', 'ignore'] }); };
 }

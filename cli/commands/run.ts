@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 
 export interface RunOpts {
   detach?: boolean; rm?: boolean; env?: string[]; name?: string; publish?: string[]; entrypoint?: string;
-  deps: boolean; servicePorts?: boolean; user?: string; workdir?: string; tty: boolean; interactive?: boolean; label?: string[];
+  deps: boolean; servicePorts?: boolean; user?: string; workdir?: string; tty: boolean; t?: boolean; interactive: boolean; label?: string[];
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -25,8 +25,10 @@ export function register(program: Command): void {
     .option('--no-deps', 'Don\'t start linked services')
     .option('-u, --user <user>', 'Run as specified username or uid')
     .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('-T, --no-tty', 'Disable pseudo-TTY allocation')
-    .option('-i, --interactive', 'Keep STDIN open (not supported yet)')
+    .option('-T, --no-tty', 'Disable pseudo-TTY allocation (default: a TTY when stdin and stdout are terminals)')
+    .option('-t', 'Allocate a pseudo-TTY even when stdin or stdout is not a terminal')
+    .option('-i, --interactive', 'Keep STDIN open and forward it to the command (the default)', true)
+    .option('--no-interactive', 'Do not forward STDIN (the command reads an empty input)')
     .option('-l, --label <KEY=VAL>', 'Add or override a label (repeatable)', collect)
     .passThroughOptions()
     .action(async (service: string, command: string[], opts: RunOpts, cmd: Command) => {

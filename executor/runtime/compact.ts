@@ -22,6 +22,10 @@ export interface CompactOptions {
   seccomp?: Uint8Array;
   /** seccomp(2) SECCOMP_FILTER_FLAG_* bits for it. */
   seccompFlags?: number;
+  /** The helper's fd holding the caller's stdin (`run -i`): the container's stdin, or with a tty copied into it. */
+  stdinFd?: number;
+  /** The helper's fd holding the caller's stdout (`run -t`): gets the pty's raw output too. */
+  ttyOutFd?: number;
 }
 
 // <sys/mount.h> flag values (x86_64, the same on every Linux architecture).
@@ -149,6 +153,8 @@ export function compactRun(spec: OciSpec, o: CompactOptions): string[] {
   if (o.oomFile) t.push('oomfile', o.oomFile);
   if (o.gate) t.push('gate', o.gate);
   if (spec.annotations?.['tscompose.stdin-open'] === 'true') t.push('stdin');
+  if (o.stdinFd !== undefined) t.push('stdinfd', String(o.stdinFd));
+  if (o.ttyOutFd !== undefined) t.push('ttyout', String(o.ttyOutFd));
   return [...t, ...processTokens(spec.process, o.seccomp, o.seccompFlags)];
 }
 

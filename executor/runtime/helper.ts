@@ -27,9 +27,12 @@ export interface HelperProcess {
  * Starts `tscompose-helper MODE fd:4` with the spec bytes on fd 4. `stdio` covers fds 0–2 of
  * the helper (and, for exec, of the process it runs).
  */
-export function startHelper(mode: 'run' | 'exec', spec: Buffer, o: { detached: boolean; stdio: StdioOptions; label?: string }): HelperProcess {
+export function startHelper(mode: 'run' | 'exec', spec: Buffer, o: { detached: boolean; stdio: StdioOptions; label?: string; fd5?: number; fd6?: number }): HelperProcess {
   const base = Array.isArray(o.stdio) ? o.stdio.slice(0, 3) : [o.stdio, o.stdio, o.stdio];
-  const child = spawn(helperPath(), [mode, 'fd:4', ...(o.label ? [o.label] : [])], { detached: o.detached, stdio: [...base, 'pipe', 'pipe'] });
+  // fd5/fd6: our fds handed to the helper as its fds 5 and 6 (`run -i`: our stdin, `run -t`: our stdout).
+  const extra = o.fd6 !== undefined ? [o.fd5 ?? 'ignore', o.fd6] : o.fd5 !== undefined ? [o.fd5] : [];
+  const stdio = [...base, 'pipe', 'pipe', ...extra] as StdioOptions;
+  const child = spawn(helperPath(), [mode, 'fd:4', ...(o.label ? [o.label] : [])], { detached: o.detached, stdio });
   // A failed spawn (EAGAIN, EMFILE, a removed binary) comes as an event; without a listener it
   // would crash the supervisor. Recorded here, reported as the helper's end by exitOf.
   child.on('error', (e) => { (child as ChildProcess & { spawnError?: Error }).spawnError = e; });

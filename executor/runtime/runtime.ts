@@ -39,6 +39,13 @@ export interface LaunchOptions {
   seccomp?: Uint8Array;
   /** OCI create semantics: stop before execve until `startGated(containerDir)`. */
   gated?: boolean;
+  /**
+   * One of our fds (`run -i`: 0) that becomes the container's stdin, so piped input reaches it
+   * and its end is the container's EOF; with `process.terminal` the waiter copies it into the pty.
+   */
+  stdinFd?: number;
+  /** One of our fds (`run -t`: 1) that gets the pty's output as it comes (the log has whole lines). */
+  ttyOutFd?: number;
 }
 
 export interface Launched {
@@ -94,6 +101,8 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
       ...(o.logMaxFiles ? { logMaxFiles: o.logMaxFiles } : {}),
       ...withOomFile(o),
       ...(o.gated ? { gate: files.gate(dir) } : {}),
+      ...(o.stdinFd !== undefined ? { stdinFd: 5 } : {}),
+      ...(o.ttyOutFd !== undefined ? { ttyOutFd: 6 } : {}),
     }));
   } catch (e) {
     throw new ContainerError(o.name, 'spec', e);
@@ -102,7 +111,8 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   // group does not reach it and it outlives this process.
   let h;
   try {
-    h = startHelper('run', spec, { detached: true, stdio: 'ignore', label: dir });
+    h = startHelper('run', spec, { detached: true, stdio: 'ignore', label: dir,
+      ...(o.stdinFd !== undefined ? { fd5: o.stdinFd } : {}), ...(o.ttyOutFd !== undefined ? { fd6: o.ttyOutFd } : {}) });
   } catch (e) {
     throw new ContainerError(o.name, 'start', e);
   }

@@ -197,8 +197,12 @@ export function isRunning(ctx: Ctx, c: ContainerRecord): boolean {
   return c.steps.includes('launch') && isAlive(ctx.proc, c.pid, c.pidStart);
 }
 
-/** Launches the container's waiter and PID 1 (also used by restarts: the netns, rootfs and cgroup stay). */
-export async function startContainer(ctx: Ctx, c: ContainerRecord): Promise<ContainerRecord> {
+/**
+ * Launches the container's waiter and PID 1 (also used by restarts: the netns, rootfs and cgroup stay).
+ * `stdinFd` (`run -i`): one of our fds that becomes the container's stdin; `ttyOutFd` (`run -t`):
+ * one that gets the pty's output as it comes.
+ */
+export async function startContainer(ctx: Ctx, c: ContainerRecord, so: { stdinFd?: number; ttyOutFd?: number } = {}): Promise<ContainerRecord> {
   if (isRunning(ctx, c)) {
     ctx.journal.patchContainer(c.id, { desired: 'running' });
     return c;
@@ -218,6 +222,8 @@ export async function startContainer(ctx: Ctx, c: ContainerRecord): Promise<Cont
       id: c.id, name: c.name, spec, containerDir: dir, cgroupProcs: ctx.engine.cgroups.procsFiles(c.cgroup),
     };
     if (c.netnsPath) o.netnsPath = c.netnsPath;
+    if (so.stdinFd !== undefined) o.stdinFd = so.stdinFd;
+    if (so.ttyOutFd !== undefined) o.ttyOutFd = so.ttyOutFd;
     const size = meta.logMaxSize ? parseSize(meta.logMaxSize) : undefined;
     if (size) o.logMaxSize = size;
     if (meta.logMaxFiles) o.logMaxFiles = Number(meta.logMaxFiles);

@@ -89,7 +89,9 @@ export interface ExecResult {
 
 export interface RuntimePort {
   buildSpec(req: SpecRequest): unknown;
-  launch(o: { id: string; name: string; spec: unknown; containerDir: string; netnsPath?: string; cgroupProcs: string[]; logMaxSize?: number; logMaxFiles?: number }): Promise<Launched>;
+  launch(o: { id: string; name: string; spec: unknown; containerDir: string; netnsPath?: string; cgroupProcs: string[]; logMaxSize?: number; logMaxFiles?: number;
+    /** `run -i`: this process's fd that becomes the container's stdin; `run -t`: the fd that gets the tty's output. */
+    stdinFd?: number; ttyOutFd?: number }): Promise<Launched>;
   readExit(containerDir: string): ExitInfo | undefined;
   /** Resolves when the container's waiter has recorded its exit (works for containers launched by another process). */
   waitExit(containerDir: string, signal?: AbortSignal): Promise<ExitInfo>;

@@ -94,7 +94,13 @@ static struct {
   const char *exitfile, *oomfile, *gate;
   pid_t exec_pid;
   int tty, stdin_open;
-} S;
+  /* `run -i`: an fd inherited from the caller (its stdin) that becomes the container's stdin; with
+   * a tty the waiter copies it into the pty instead. -1: none. */
+  int stdin_fd;
+  /* `run -t`: an fd inherited from the caller (its stdout) that also gets the pty's raw output,
+   * so an interactive program's prompt shows at once (the log has whole lines only). -1: none. */
+  int tty_out;
+} S = { .stdin_fd = -1, .tty_out = -1 };
 
 enum { NS_MOUNT, NS_PID, NS_UTS, NS_IPC, NS_NET, NS_CGROUP };
 static const char *ns_names[6] = { "mnt", "pid", "uts", "ipc", "net", "cgroup" };
@@ -234,6 +240,15 @@ static void parse_spec(const char *file)
     else if (!strcmp(kw, "gate")) { S.gate = ARG(1); i += 2; }
     else if (!strcmp(kw, "tty")) { S.tty = 1; i += 1; }
     else if (!strcmp(kw, "stdin")) { S.stdin_open = 1; i += 1; }
+    else if (!strcmp(kw, "stdinfd")) {
+      S.stdin_fd = num(ARG(1)); i += 2;
+      /* Only through stdin (dup2) or the waiter's copy: never as a stray fd in the container. */
+      if (fcntl(S.stdin_fd, F_SETFD, FD_CLOEXEC) < 0) fail("stdin", errno, "stdinfd");
+    }
+    else if (!strcmp(kw, "ttyout")) {
+      S.tty_out = num(ARG(1)); i += 2;
+      if (fcntl(S.tty_out, F_SETFD, FD_CLOEXEC) < 0) fail("stdout", errno, "ttyout");
+    }
     else if (!strcmp(kw, "pid")) { S.exec_pid = num(ARG(1)); i += 2; }
     else fail("spec", EINVAL, kw);
   }
@@ -634,10 +649,13 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
      * the host's devpts path is reachable), the waiter reads the other side. */
     if (attach_pty(a->pty) < 0) child_fail("tty", errno, a->pty);
   } else {
-    /* stdin_open keeps stdin an open pipe (the waiter holds the write end), else /dev/null. */
-    int in = a->in_rd >= 0 ? a->in_rd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    /* The caller's stdin (`run -i`), or stdin_open's pipe (the waiter holds the write end), else /dev/null. */
+    int in = S.stdin_fd >= 0 ? S.stdin_fd : a->in_rd >= 0 ? a->in_rd : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (in < 0 || dup2(in, 0) < 0 || dup2(a->out_wr, 1) < 0 || dup2(a->err_out_wr, 2) < 0)
       child_fail("stdio", errno, "");
+    /* A stdin in non-blocking mode (shared with a Node parent) would make the app's reads fail with EAGAIN. */
+    int fl = fcntl(0, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(0, F_SETFL, fl & ~O_NONBLOCK);
     close(in);
   }
   close(a->out_wr); close(a->err_out_wr);
@@ -744,13 +762,20 @@ static void log_line(const char *stream, char tag, const char *text, size_t len)
 }
 
 #define LINE_MAX_BUF 16384
-struct stream { int fd; const char *name; char buf[LINE_MAX_BUF]; size_t len; };
+struct stream { int fd; const char *name; char buf[LINE_MAX_BUF]; size_t len; int copy_fd; };
 
 /* Reads what is there; emits complete lines as F, an over-long line in P pieces. Returns 0 at EOF. */
 static int pump(struct stream *s)
 {
   ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
   if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
+  /* A copy of the raw bytes for an attached caller; it going away (EPIPE, SIGPIPE ignored) ends only the copy. */
+  for (ssize_t off = 0; r > 0 && s->copy_fd >= 0 && off < r;) {
+    ssize_t w = write(s->copy_fd, s->buf + s->len + off, r - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) { close(s->copy_fd); s->copy_fd = -1; break; }
+    off += w;
+  }
   /* EOF; a pty master reads EIO once the last slave fd is closed. */
   if (r <= 0) {
     if (s->len) log_line(s->name, 'F', s->buf, s->len);
@@ -817,7 +842,7 @@ static int cmd_run(void)
   char pty[64] = "";
   int master = -1, in[2] = { -1, -1 };
   if (S.tty && (master = open_pty("/dev/ptmx", pty, sizeof pty)) < 0) fail("tty", errno, "/dev/ptmx");
-  if (!S.tty && S.stdin_open && pipe2(in, O_CLOEXEC) < 0) fail("pipe", errno, "");
+  if (!S.tty && S.stdin_open && S.stdin_fd < 0 && pipe2(in, O_CLOEXEC) < 0) fail("pipe", errno, "");
 
   int flags = 0;
   for (int k = 0; k < 6; k++) if (k != NS_CGROUP && S.ns[k] && !*S.ns[k]) flags |= ns_flags[k];
@@ -873,6 +898,8 @@ static int cmd_run(void)
   }
   close(sync[0]); close(errp[1]); close(out[1]); close(err[1]);
   if (in[0] >= 0) close(in[0]); /* in[1] stays open for the container's life: stdin never ends */
+  /* Without a tty the container reads the caller's stdin itself: our copy must not keep it open. */
+  if (S.stdin_fd >= 0 && master < 0) { close(S.stdin_fd); S.stdin_fd = -1; }
 
   /* Place the child in its cgroups while it waits, then release it. */
   char s[32];
@@ -919,17 +946,30 @@ static int cmd_run(void)
   int pfd = syscall(SYS_pidfd_open, pid, 0);
   static struct stream so, se;
   so.fd = master >= 0 ? master : out[0]; so.name = "stdout";
+  so.copy_fd = master >= 0 ? S.tty_out : -1; se.copy_fd = -1;
   if (master >= 0) close(out[0]);
   se.fd = err[0]; se.name = "stderr";
   int open_o = 1, open_e = 1, exited = 0, status = 0;
+  /* tty + the caller's stdin (`run -it`): its keystrokes go into the pty, as exec -it does. */
+  int open_i = S.stdin_fd >= 0 && master >= 0;
   while (open_o || open_e || !exited) {
-    struct pollfd p[3] = { { open_o ? so.fd : -1, POLLIN, 0 }, { open_e ? se.fd : -1, POLLIN, 0 },
-                           { exited ? -1 : pfd, POLLIN, 0 } };
+    struct pollfd p[4] = { { open_o ? so.fd : -1, POLLIN, 0 }, { open_e ? se.fd : -1, POLLIN, 0 },
+                           { exited ? -1 : pfd, POLLIN, 0 }, { open_i && !exited ? S.stdin_fd : -1, POLLIN, 0 } };
     /* After PID 1 is gone, drain what is buffered but do not wait for stray holders of the
      * pipes (with pid: host nothing kills the rest): quiet for 100 ms ends the container. */
-    int n = poll(p, 3, exited ? 100 : -1);
+    int n = poll(p, 4, exited ? 100 : -1);
     if (n < 0) { if (errno == EINTR) continue; break; }
     if (n == 0) break;
+    if (p[3].revents) {
+      char ib[4096];
+      ssize_t r = read(S.stdin_fd, ib, sizeof ib);
+      if (r > 0) { for (ssize_t off = 0; off < r;) { ssize_t w = write(master, ib + off, r - off); if (w < 0 && errno == EINTR) continue; if (w <= 0) break; off += w; } }
+      else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        /* The caller's stdin ended: ^D, the terminal's end of input, as exec -it does. */
+        char eof = 4; ssize_t w = write(master, &eof, 1); (void)w;
+        open_i = 0; close(S.stdin_fd); S.stdin_fd = -1;
+      }
+    }
     if (p[0].revents) open_o = pump(&so);
     if (p[1].revents) open_e = pump(&se);
     if (p[2].revents) {
@@ -1064,13 +1104,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: %s run|exec SPECFILE [LABEL]\n", argv[0]);
     return 2;
   }
-  /* Nothing above fd 4 is ours: an fd our parent leaked without O_CLOEXEC must not reach the
+  /* Nothing above fd 6 is ours (5 and 6 only when the spec says so): an fd our parent leaked without O_CLOEXEC must not reach the
    * container (close_range, Linux 5.9). */
-  syscall(SYS_close_range, 5, ~0U, 0);
+  syscall(SYS_close_range, 7, ~0U, 0);
   /* The protocol socket is optional (a hand-run helper has none). */
   if (fcntl(PROTO_FD, F_GETFD) >= 0) { proto = PROTO_FD; fcntl(proto, F_SETFD, FD_CLOEXEC); }
   signal(SIGPIPE, SIG_IGN);
   parse_spec(argv[2]);
+  /* fds 5 and 6 are ours only when the spec names them (`stdinfd`, `ttyout`). */
+  if (S.stdin_fd != 5) close(5);
+  if (S.tty_out != 6) close(6);
   if (!strcmp(argv[1], "exec")) return cmd_exec();
   /* The waiter outlives its supervisor: its own session, so no terminal hangup reaches it. */
   setsid();
