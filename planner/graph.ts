@@ -48,7 +48,7 @@ export interface ServiceGraph {
   index: Map<string, number>;
   /** By index: the services it needs, sorted by name. */
   deps: DepEdge[][];
-  /** By index: the indexes of the services that need it, ascending (so sorted by name). */
+  /** By index: the indexes of the services that need it, ascending (so sorted by name). Read-only. */
   dependents: number[][];
   /** Every service index after all of its dependencies; ties broken by name so plans are stable. */
   order: number[];
@@ -127,15 +127,8 @@ const CONDITION_STRENGTH: Record<DependsOnCondition, number> = {
   service_completed_successfully: 2,
 };
 
-/** Adds `e` to `edges`, merged into an edge to the same dependency if there is one (lists are short). */
-function mergeInto(edges: DepEdge[], e: DepEdge): void {
-  let had: DepEdge | undefined;
-  for (const x of edges) if (x.to === e.to) had = x;
-  if (!had) {
-    // rawEdges made `e` fresh for this call: no copy needed.
-    edges.push(e);
-    return;
-  }
+/** Merges `e` into `had`, an edge to the same dependency from another key. */
+function merge(had: DepEdge, e: DepEdge): void {
   for (const k of e.kinds) if (!had.kinds.includes(k)) had.kinds = [...had.kinds, k];
   // A depends_on condition is stricter than the implicit "started" of links/network_mode: keep the strictest.
   if (CONDITION_STRENGTH[e.condition] > CONDITION_STRENGTH[had.condition]) had.condition = e.condition;
@@ -143,21 +136,26 @@ function mergeInto(edges: DepEdge[], e: DepEdge): void {
   had.restart ||= e.restart;
 }
 
+/** Shared by every service nothing depends on; never pushed to (see buildServiceGraph). */
+const NO_DEPENDENTS: number[] = Object.freeze([]) as unknown as number[];
+
 export function buildServiceGraph(project: Project): ServiceGraph {
   const services = Object.keys(project.services).sort();
   const n = services.length;
   const index = new Map<string, number>();
   for (let i = 0; i < n; i++) index.set(services[i] as string, i);
   const problems: StackFileProblem[] = [];
-  const deps: DepEdge[][] = new Array(n);
-  const dependents: number[][] = new Array(n);
+  const deps: DepEdge[][] = [];
+  const dependents: number[][] = [];
   const external: ExternalRef[] = [];
-  for (let i = 0; i < n; i++) dependents[i] = [];
+  for (let i = 0; i < n; i++) dependents.push(NO_DEPENDENTS);
 
   for (let i = 0; i < n; i++) {
     const name = services[i] as string;
-    const edges: DepEdge[] = [];
-    for (const e of rawEdges(name, project.services[name] as Service, external)) {
+    // Resolved, merged and compacted in place: the raw list becomes the service's edge list.
+    const edges = rawEdges(name, project.services[name] as Service, external);
+    let kept = 0;
+    for (const e of edges) {
       const to = index.get(e.dep);
       if (to === undefined) {
         const disabled = Object.hasOwn(project.disabled_services, e.dep);
@@ -174,12 +172,20 @@ export function buildServiceGraph(project: Project): ServiceGraph {
         continue;
       }
       e.to = to;
-      mergeInto(edges, e);
+      let had: DepEdge | undefined;
+      for (let k = 0; k < kept && !had; k++) if ((edges[k] as DepEdge).to === to) had = edges[k];
+      if (had) merge(had, e);
+      else edges[kept++] = e;
     }
+    edges.length = kept;
     sortByTarget(edges);
-    deps[i] = edges;
-    // Filled in ascending i, so each list is sorted.
-    for (const e of edges) (dependents[e.to] as number[]).push(i);
+    deps.push(edges);
+    for (const e of edges) {
+      let d = dependents[e.to] as number[];
+      if (d === NO_DEPENDENTS) dependents[e.to] = d = [];
+      // Filled in ascending i, so each list is sorted.
+      d.push(i);
+    }
   }
   if (problems.length) throw new StackFileError(problems);
 
