@@ -15,7 +15,7 @@ import {
 import { processWord, processWords, WordError } from './words.ts';
 import { BuildCache, FileHashes } from './cache.ts';
 import { commitLayer, upperIsEmpty } from './layer.ts';
-import { runStep } from './run.ts';
+import { acquireBuildNetwork, runStep } from './run.ts';
 import { collectSources, cleanSource, sourcesDigest, SourceError, type SourceItem } from './sources.ts';
 import { copyInto, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
 import { parseCacheMount, type CacheMount } from './mounts.ts';
@@ -38,10 +38,12 @@ export const DEFAULT_BUILD_PROJECT = 'build.tscompose';
 export async function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (!req.tags.length) throw new TscError('BUILD_ARGS', `build ${req.name}: no tag to give the image`);
   const release = beginLease(req.store.root);
+  const builder = new Builder(req);
   try {
     await sweepStaleBuilds(req.store.root);
-    return await new Builder(req).build();
+    return await builder.build();
   } finally {
+    await builder.releaseNetwork();
     release();
   }
 }
@@ -61,6 +63,7 @@ class Builder {
   private hashes: FileHashes;
   private ignore: PathMatcher | undefined;
   private readonly buildArgs: Record<string, string | null>;
+  private netRelease: (() => Promise<void>) | undefined;
 
   constructor(req: BuildRequest) {
     this.req = req;
@@ -87,6 +90,13 @@ class Builder {
     const out = await this.stage(target.index);
     this.hashes.save();
     return this.finish(out.state, target);
+  }
+
+  /** Lets go of the build network if a RUN of this build used it (kept between steps). */
+  async releaseNetwork(): Promise<void> {
+    const r = this.netRelease;
+    this.netRelease = undefined;
+    await r?.();
   }
 
   private readDockerfile(): string {
@@ -382,6 +392,7 @@ class Builder {
     const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mounts.map((m) => ({ id: m.id, target: m.target })) };
     const history = createdBy(ins, argv.join(' '));
     return this.cachedStep(st, descriptor, history, async (layerDirs) => {
+      if (network === 'default' && !this.netRelease) this.netRelease = await acquireBuildNetwork();
       const tail: string[] = [];
       const out = await runStep({
         store: this.req.store, layerDirs, signal: this.req.signal,

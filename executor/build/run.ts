@@ -156,16 +156,47 @@ async function unmountOnly(dir: string): Promise<void> {
   await unmountRootfs(dir);
 }
 
+const BUILD_NET = 'tscompose_build';
+let netUsers = 0;
+let netReady: Promise<void> | undefined;
+
+/**
+ * Holds the build network (`tscompose_build`, netmgr project `tscompose`) for a build: made on
+ * first use, removed when the last build of this process lets go, so the RUNs of one build share
+ * one bridge instead of making and deleting it per step.
+ */
+export async function acquireBuildNetwork(): Promise<() => Promise<void>> {
+  netUsers++;
+  const net = await import('../../netmgr/netmgr.ts');
+  netReady ??= (async () => {
+    net.ensureRunDirs();
+    await net.ensureNetwork('tscompose', 'build', { name: BUILD_NET, driver: 'bridge' } as never);
+  })();
+  try {
+    await netReady;
+  } catch (e) {
+    netReady = undefined;
+    netUsers--;
+    throw e;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--netUsers > 0) return;
+    netReady = undefined;
+    await net.removeNetwork(BUILD_NET, { project: 'tscompose' });
+  };
+}
+
 /** A netns for a RUN on the build network (`default`): what a machine with internet needs for apt-get. */
 async function buildNetns(id: string, name: string, undo: (() => Promise<void> | void)[]): Promise<string> {
   const net = await import('../../netmgr/netmgr.ts');
-  net.ensureRunDirs();
+  const release = await acquireBuildNetwork();
+  undo.push(release);
   const netns = net.createNetns(id);
   undo.push(() => net.removeNetns(id));
-  const network = { name: 'tscompose_build', driver: 'bridge' } as never;
-  await net.ensureNetwork('tscompose', 'build', network);
-  undo.push(() => net.removeNetwork('tscompose_build', { project: 'tscompose' }));
-  await net.attach(netns, { id, name, service: 'build', aliases: [], hostname: BUILD_HOSTNAME }, [{ network: { name: 'tscompose_build' }, cfg: null }]);
+  await net.attach(netns, { id, name, service: 'build', aliases: [], hostname: BUILD_HOSTNAME }, [{ network: { name: BUILD_NET }, cfg: null }]);
   undo.push(() => net.detach(id));
   return netns;
 }

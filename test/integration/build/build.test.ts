@@ -321,3 +321,25 @@ test('a build first unmounts and removes the step dirs of a build whose process 
   assert.equal(isMountPoint(merged), false);
   assert.equal(existsSync(stale), false);
 });
+
+test('network default: a RUN gets an address and a default route on the build network, which goes with the build', async () => {
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN ip -o -4 addr show eth0; ip route | grep default\nRUN ip -o -4 addr show eth0\n` });
+  let bridge = '';
+  const lines: string[] = [];
+  await build(ctx, {
+    network: 'default', noCache: true,
+    onEvent: (e) => {
+      if (e.type !== 'output') return;
+      lines.push(e.line);
+      if (!bridge) {
+        const f = join(env.run, 'networks', 'tscompose_build.json');
+        bridge = (JSON.parse(readFileSync(f, 'utf8')) as { bridge: string }).bridge;
+      }
+    },
+  });
+  assert.match(lines[0] ?? '', /eth0\s+inet 10\.\d+\.\d+\.\d+\//);
+  assert.match(lines[1] ?? '', /^default via 10\./);
+  assert.match(bridge, /^tsc-[0-9a-f]{8}$/);
+  assert.equal(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).includes(`${bridge}:`), false, 'the bridge is removed');
+  assert.deepEqual(readdirSync(join(env.run, 'networks')).filter((f) => f.endsWith('.json')), []);
+});
