@@ -47,6 +47,8 @@ export interface UpBuildOptions {
   deps: boolean;
   mode: UpBuildMode;
   progress: ProgressMode;
+  /** `up --dry-run`: say which images would be built (stdout, before the plan), build nothing. */
+  dryRun?: boolean;
 }
 
 /** The builds `up` needs before it plans; resolves when every image it will run exists. */
@@ -58,6 +60,11 @@ export async function buildForUp(project: Project, o: UpBuildOptions): Promise<M
   const started = servicesWithDependencies(project, o.services, o.deps);
   const names = await servicesToBuildForUp(project, started, o.mode, async (ref) => (await store.resolve(ref).catch(() => undefined)) !== undefined);
   if (!names.length) return new Map();
+  if (o.dryRun) {
+    const { imageRefOf } = await import('../../executor/supervisor/image-name.ts');
+    for (const n of names) process.stdout.write(`build ${n}: image ${imageRefOf(project, n)} (${o.mode === 'always' ? '--build' : project.services[n]!.pull_policy === 'build' ? 'pull_policy: build' : 'missing'})\n`);
+    return new Map();
+  }
   return executeBuilds(project, names, {}, o.progress);
 }
 

@@ -58,7 +58,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     return 1;
   }
   if (report) moveLogIntoProject(project.name);
-  if (!report && !opts.dryRun && opts.build !== false) await buildBeforeUp(cmd, project, services, opts);
+  if (!report && opts.build !== false) await buildBeforeUp(cmd, project, services, opts);
   try {
     return await planAndSupervise();
   } catch (e) {
@@ -140,6 +140,7 @@ async function buildBeforeUp(cmd: Command, project: Project, services: string[],
   const { buildForUp } = await import('./build-run.ts');
   await buildForUp(project, {
     services, deps: opts.deps !== false, mode: opts.build === true ? 'always' : 'missing', progress: progressMode(globalsOf(cmd).progress),
+    ...(opts.dryRun ? { dryRun: true } : {}),
   });
 }
 

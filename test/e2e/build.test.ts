@@ -129,6 +129,9 @@ test('up builds a missing image (a service: context first), --no-build refuses t
     'app/Dockerfile': 'FROM tscompose-test/busybox:latest\nCOPY --from=base /from-base /from-base\nCOPY app.txt /app.txt\n',
     'app/app.txt': 'app here\n',
   });
+  const dry = e.tsc([...p, 'up', '--dry-run'], { cwd: small });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`^build base: image ${e.project}s-base \\(missing\\)\nbuild app: image ${e.project}s-app \\(missing\\)\n`), dry.stdout);
   const refused = e.tsc([...p, 'up', '-d', '--no-build'], { cwd: small });
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /image \S+-app is not built/);
