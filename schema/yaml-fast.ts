@@ -125,7 +125,8 @@ export function parseYamlFast(text: string): { tree: Tree; tagged: boolean } | u
   if (root === undefined || root === null) return { tree: {}, tagged: false };
   if (typeof root !== 'object' || Array.isArray(root) || root instanceof Tagged) return undefined;
   const tagged = sawTag;
-  return { tree: unshare(root, new Set()) as Tree, tagged };
+  // Without an anchor (`&`) there is no alias, so nothing is shared and the copy pass can be skipped.
+  return { tree: (text.includes('&') ? unshare(root, new Set()) : root) as Tree, tagged };
 }
 
 /**
