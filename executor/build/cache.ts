@@ -51,6 +51,14 @@ export class BuildCache {
       .finally(() => { /* lock files are tiny and reused; prune leaves them */ });
   }
 
+  /** Runs `fn` holding the locks of `sharing=locked` cache dirs (in a fixed order: no deadlock). */
+  async withMountLocks<T>(dirs: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(dirs)].sort();
+    const next = (i: number): Promise<T> => (i >= sorted.length ? fn()
+      : withFileLock(`${sorted[i]}.lock`, () => next(i + 1), 3_600_000, () => new TscError('BUILD_LOCKED', `cache mount ${sorted[i]} stayed locked for an hour`)));
+    return next(0);
+  }
+
   /** Persistent dir for `RUN --mount=type=cache,id=…` (id defaults to the target). */
   mountDir(id: string): string {
     const d = join(this.dir, 'mounts', createHash('sha256').update(id).digest('hex').slice(0, 32));

@@ -16,9 +16,9 @@ import { processWord, processWords, WordError } from './words.ts';
 import { BuildCache, FileHashes } from './cache.ts';
 import { commitLayer, upperIsEmpty } from './layer.ts';
 import { acquireBuildNetwork, runStep } from './run.ts';
-import { collectSources, cleanSource, sourcesDigest, SourceError, type SourceItem } from './sources.ts';
+import { collectSources, cleanSource, resolveInRoot, sourcesDigest, SourceError, type SourceItem } from './sources.ts';
 import { copyInto, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
-import { parseCacheMount, type CacheMount } from './mounts.ts';
+import { parseRunMount, type RunMount } from './mounts.ts';
 import { withRootfs } from './rootfs-step.ts';
 import { sweepStaleBuilds } from './sweep.ts';
 import { loadDockerignore, dockerPatterns, type PathMatcher } from '../watch/ignore.ts';
@@ -368,12 +368,35 @@ class Builder {
     const netFlag = flagOf(ins, 'network');
     if (netFlag !== undefined && !['default', 'none', 'host'].includes(netFlag)) throw this.err('BUILD_SYNTAX', ins.line, `RUN --network=${netFlag}: expected default, none or host`);
     const network = (netFlag ?? this.req.network ?? 'default') as 'default' | 'none' | 'host';
-    const mounts: CacheMount[] = [];
+    const mounts: RunMount[] = [];
     for (const m of flagsOf(ins, 'mount')) {
-      try { mounts.push(parseCacheMount(m, st.config.WorkingDir)); } catch (e) {
+      try { mounts.push(parseRunMount(m, st.config.WorkingDir)); } catch (e) {
         throw this.err('BUILD_UNSUPPORTED', ins.line, `RUN --mount=${m}: ${e instanceof Error ? e.message : String(e)}`, { step: displayText(ins) });
       }
     }
+    // Bind mounts of the context: resolved inside it (never through a symlink out), keyed by content.
+    const binds: { source: string; target: string; readOnly?: boolean; file?: boolean }[] = [];
+    const mountKeys: unknown[] = [];
+    for (const m of mounts) {
+      if (m.type === 'cache') {
+        binds.push({ source: this.cache.mountDir(m.id), target: m.target, ...(m.readOnly ? { readOnly: true } : {}) });
+        mountKeys.push({ cache: m.id, target: m.target });
+      } else if (m.type === 'bind') {
+        const rel = cleanSource(m.source);
+        const abs = resolveInRoot(this.req.contextDir, rel);
+        if (!abs || (rel !== '' && this.ignoreMatcher()?.matches(rel))) {
+          throw this.err('BUILD_RUN', ins.line, `RUN --mount source "${m.source}" is not in the build context`, { step: displayText(ins) });
+        }
+        const items = collectSources(this.req.contextDir, [m.source], '/', true, this.ignoreMatcher());
+        const isFile = items[0]?.kind === 'file';
+        binds.push({ source: abs, target: m.target, readOnly: true, ...(isFile ? { file: true } : {}) });
+        mountKeys.push({ bind: sourcesDigest(items, this.hashes.hash), target: m.target });
+      } else {
+        mountKeys.push({ tmpfs: m.target, size: m.size });
+      }
+    }
+    const tmpfs = mounts.filter((m): m is Extract<RunMount, { type: 'tmpfs' }> => m.type === 'tmpfs').map((m) => ({ target: m.target, ...(m.size ? { size: m.size } : {}) }));
+    const locked = mounts.filter((m): m is Extract<RunMount, { type: 'cache' }> => m.type === 'cache' && m.sharing === 'locked').map((m) => this.cache.mountDir(m.id));
     const shell = st.config.Shell;
     let argv: string[];
     if (ins.heredocs.length && /^(<<-?["']?[A-Za-z_][A-Za-z0-9_.-]*["']?\s*)+$/.test(ins.args)) {
@@ -389,24 +412,24 @@ class Builder {
     const env = runEnv(st, this.buildArgs);
     const user = st.config.User ?? '';
     const workdir = st.config.WorkingDir ?? '/';
-    const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mounts.map((m) => ({ id: m.id, target: m.target })) };
+    const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mountKeys };
     const history = createdBy(ins, argv.join(' '));
     return this.cachedStep(st, descriptor, history, async (layerDirs) => {
       if (network === 'default' && !this.netRelease) this.netRelease = await acquireBuildNetwork();
       const tail: string[] = [];
-      const out = await runStep({
+      const out = await this.cache.withMountLocks(locked, () => runStep({
         store: this.req.store, layerDirs, signal: this.req.signal,
         step: {
           argv, env, user, workdir, network, ...(this.req.shmSize ? { shmSize: this.req.shmSize } : {}),
           ...(this.req.extraHosts ? { extraHosts: this.req.extraHosts } : {}),
-          binds: mounts.map((m) => ({ source: this.cache.mountDir(m.id), target: m.target })),
+          binds, tmpfs,
           project: this.req.project ?? DEFAULT_BUILD_PROJECT, name: `build-${this.req.name}`,
         },
         onLine: (stream, line) => {
           tail.push(line);
           this.emit({ type: 'output', name: this.req.name, step: this.stepNo.get(ins) ?? 0, stream, line });
         },
-      });
+      }));
       if (out.code !== 0) {
         await out.dispose();
         const last = out.tail.slice(-10);

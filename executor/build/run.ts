@@ -25,7 +25,9 @@ export interface RunStep {
   shmSize?: number;
   extraHosts?: string[];
   /** Host dir → container target (RUN --mount=type=cache). */
-  binds: { source: string; target: string; readOnly?: boolean }[];
+  binds: { source: string; target: string; readOnly?: boolean; file?: boolean }[];
+  /** RUN --mount=type=tmpfs. */
+  tmpfs?: { target: string; size?: number }[];
   /** cgroup parent `tscompose/<project>/`. */
   project: string;
   /** For errors: `build-web`. */
@@ -82,7 +84,9 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
     const { merged } = await mountRootfs({
       containerDir: dir, layerDirs: o.layerDirs,
       initFiles: { '/etc/hosts': hostsFile(s.extraHosts), '/etc/hostname': `${BUILD_HOSTNAME}\n`, '/etc/resolv.conf': resolv },
-      mountPoints: s.binds.map((b) => b.target),
+      // Mount targets are stubbed in the init layer (a lower dir), so they never land in the step's layer.
+      mountPoints: [...s.binds.filter((b) => !b.file).map((b) => b.target), ...(s.tmpfs ?? []).map((t) => t.target)],
+      fileMountPoints: s.binds.filter((b) => b.file).map((b) => b.target),
     });
     // The working dir is made when missing (docker's WORKDIR does), owned by root.
     if (s.workdir && s.workdir !== '/') makeDirIn(merged, s.workdir);
@@ -99,7 +103,10 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
       await driver.remove(handle);
     });
 
-    const volumes: ServiceVolume[] = s.binds.map((b) => ({ type: 'bind', source: b.source, target: b.target, ...(b.readOnly ? { read_only: true } : {}) }));
+    const volumes: ServiceVolume[] = [
+      ...s.binds.map((b): ServiceVolume => ({ type: 'bind', source: b.source, target: b.target, ...(b.readOnly ? { read_only: true } : {}) })),
+      ...(s.tmpfs ?? []).map((t): ServiceVolume => ({ type: 'tmpfs', target: t.target, ...(t.size ? { tmpfs: { size: t.size } } : {}) })),
+    ];
     const environment: Record<string, string> = {};
     for (const kv of s.env) {
       const i = kv.indexOf('=');

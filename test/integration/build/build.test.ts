@@ -343,3 +343,24 @@ test('network default: a RUN gets an address and a default route on the build ne
   assert.equal(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).includes(`${bridge}:`), false, 'the bridge is removed');
   assert.deepEqual(readdirSync(join(env.run, 'networks')).filter((f) => f.endsWith('.json')), []);
 });
+
+test('RUN --mount=type=bind reads the context read-only and keys the cache on its content; tmpfs mounts stay out of the layer', async () => {
+  const ctx = context({
+    Dockerfile: [
+      `FROM ${BUSYBOX_REF}`,
+      'WORKDIR /app',
+      'RUN --mount=type=bind,source=deps.txt,target=deps.txt --mount=type=bind,source=src,target=/src --mount=type=tmpfs,target=/scratch \\',
+      '    cat deps.txt /src/a > /app/out && echo tmp > /scratch/x && (touch /src/new 2>/dev/null && echo WROTE || echo read-only) >> /app/out',
+    ].join('\n'),
+    'deps.txt': 'dep-1\n', 'src/a': 'A\n',
+  });
+  const first = await build(ctx);
+  const look = ['sh', '-c', 'cat /app/out; ls /app; ls /scratch /src 2>&1 | wc -l'];
+  assert.deepEqual((await run(first.image, look)).stdout, ['dep-1', 'A', 'read-only', 'out', '2']);
+  assert.equal(existsSync(join(ctx, 'src', 'new')), false, 'the context was not written');
+  assert.equal((await build(ctx)).cached, 2, 'unchanged bound files: WORKDIR and RUN cached');
+  writeFileSync(join(ctx, 'deps.txt'), 'dep-2\n');
+  const third = await build(ctx);
+  assert.deepEqual(stepStates(third.events), ['1 done', '2 cached', '3 done']);
+  assert.deepEqual((await run(third.image, look)).stdout.slice(0, 1), ['dep-2']);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Parser, type ReadEntry } from 'tar';
 import { tarHeadersFor, type UpperEntry } from '../../../executor/build/layer.ts';
 import { headerBlocks, END_OF_ARCHIVE, padding } from '../../../executor/build/tar-writer.ts';
-import { parseCacheMount } from '../../../executor/build/mounts.ts';
+import { parseCacheMount, parseRunMount } from '../../../executor/build/mounts.ts';
 import { cleanSource, destFor, SourceError } from '../../../executor/build/sources.ts';
 import { archiveKind } from '../../../executor/build/archive.ts';
 import { parseChmod } from '../../../executor/build/copy.ts';
@@ -58,10 +58,16 @@ test('the tar writer: long paths and xattrs through PAX, read back by node-tar',
 });
 
 test('RUN --mount: cache mounts parsed, other types refused', () => {
-  assert.deepEqual(parseCacheMount('type=cache,target=/root/.npm'), { id: '/root/.npm', target: '/root/.npm', sharing: 'shared', readOnly: false });
-  assert.deepEqual(parseCacheMount('type=cache,id=npm,dst=cache,sharing=locked', '/app'), { id: 'npm', target: '/app/cache', sharing: 'locked', readOnly: false });
+  assert.deepEqual(parseCacheMount('type=cache,target=/root/.npm'), { type: 'cache', id: '/root/.npm', target: '/root/.npm', sharing: 'shared', readOnly: false });
+  assert.deepEqual(parseCacheMount('type=cache,id=npm,dst=cache,sharing=locked', '/app'), { type: 'cache', id: 'npm', target: '/app/cache', sharing: 'locked', readOnly: false });
   assert.throws(() => parseCacheMount('type=secret,id=x'), /not supported/);
   assert.throws(() => parseCacheMount('type=cache'), /target/);
+  assert.deepEqual(parseRunMount('type=bind,source=package.json,target=package.json', '/app'), { type: 'bind', source: 'package.json', target: '/app/package.json' });
+  assert.deepEqual(parseRunMount('target=/src'), { type: 'bind', source: '.', target: '/src' }, 'bind is the default type');
+  assert.deepEqual(parseRunMount('type=tmpfs,target=/scratch,size=1048576'), { type: 'tmpfs', target: '/scratch', size: 1048576 });
+  assert.throws(() => parseRunMount('type=bind,source=.,target=/x,rw'), /rw bind/);
+  assert.throws(() => parseRunMount('type=bind,from=build,target=/x'), /option "from"/);
+  assert.throws(() => parseRunMount('type=ssh'), /not supported/);
 });
 
 test('COPY sources: cleaned inside the context, destinations as docker places them', () => {
