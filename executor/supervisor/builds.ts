@@ -11,7 +11,6 @@ import { TscError } from '../../schema/errors.ts';
 import { inDependencyOrder, DependencyFailedError } from '../../planner/walk.ts';
 import type { BuildEvent, BuildRequest, BuildResult } from '../build/build.ts';
 import type { ImageStore } from '../image/store.ts';
-import { normalizeRef } from '../image/ref.ts';
 import { imageRefOf } from './image-name.ts';
 
 export { imageRefOf } from './image-name.ts';
@@ -194,26 +193,4 @@ export async function runBuilds(o: RunBuildsOptions): Promise<Map<string, BuildR
   if (first !== undefined) throw first;
   if (r.cancelled.length) throw o.signal?.reason ?? new TscError('BUILD_ABORTED', 'Build cancelled');
   return results;
-}
-
-/**
- * The manifest digest of each service's image that a service of the project builds (the builder
- * itself and any other service running the same `image:`), for the planner's config hash: a
- * rebuilt image recreates those containers, an unchanged one keeps them (docker compose compares
- * the image too). Images that are missing are left out (create then reports it).
- */
-export async function builtImageDigests(project: Project, store?: Pick<ImageStore, 'resolve'>): Promise<Record<string, string>> {
-  const norm = (r: string) => { try { return normalizeRef(r); } catch { return r; } };
-  const built = new Set(Object.keys(project.services).filter((n) => project.services[n]!.build).map((n) => norm(imageRefOf(project, n)!)));
-  if (!built.size) return {};
-  const s = store ?? (await import('../image/store.ts')).openImageStore();
-  const digests = new Map<string, string | undefined>();
-  for (const ref of built) digests.set(ref, (await s.resolve(ref).catch(() => undefined))?.digest);
-  const out: Record<string, string> = {};
-  for (const n of Object.keys(project.services)) {
-    const ref = imageRefOf(project, n);
-    const d = ref ? digests.get(norm(ref)) : undefined;
-    if (d) out[n] = d;
-  }
-  return out;
 }

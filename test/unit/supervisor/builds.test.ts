@@ -10,7 +10,7 @@ import { TscError } from '../../../schema/errors.ts';
 import type { BuildRequest, BuildResult } from '../../../executor/build/build.ts';
 import type { ImageStore } from '../../../executor/image/store.ts';
 import {
-  buildRequestOf, builtImageDigests, imageRefOf, runBuilds, servicesToBuild, servicesToBuildForUp, servicesWithDependencies,
+  buildRequestOf, imageRefOf, runBuilds, servicesToBuild, servicesToBuildForUp, servicesWithDependencies,
 } from '../../../executor/supervisor/builds.ts';
 
 const svc = (s: Partial<Service>): Service => ({ environment: {}, labels: {}, depends_on: {}, ...s }) as Service;
@@ -136,13 +136,4 @@ test('an aborted run rejects with the abort reason and starts nothing new', asyn
   setTimeout(() => ac.abort(reason), 10);
   await assert.rejects(runBuilds({ project: p, services: ['base', 'app'], build: f.build, store, signal: ac.signal }), (e) => e === reason);
   assert.ok(!f.log.includes('start app'));
-});
-
-test('built images give the planner their digests; missing ones are left out', async () => {
-  const resolve = async (ref: string) => (ref === 'docker.io/library/shop-web:latest' ? { digest: 'sha256:w' } : undefined);
-  assert.deepEqual(await builtImageDigests(p, { resolve } as unknown as ImageStore), { web: 'sha256:w' });
-  // A service running the image another one builds follows its rebuilds too.
-  const shared = proj({ web: { build: { context: '/w', dockerfile: 'Dockerfile' } }, client: { image: 'shop-web:latest' }, db: { image: 'pg' } });
-  assert.deepEqual(await builtImageDigests(shared, { resolve } as unknown as ImageStore), { web: 'sha256:w', client: 'sha256:w' });
-  assert.deepEqual(await builtImageDigests(proj({ db: { image: 'x' } }), { resolve } as unknown as ImageStore), {});
 });
