@@ -2,6 +2,9 @@
 // until every container runs, then `down -t 0` — for 1, 10 and 30 busybox services
 // (`sleep 3600`, default network), median and min–max over R runs; plus the supervisor's RSS
 // with 1 container (base) and its growth per container up to 30, and the waiters' PSS.
+// CPU time beside the wall time (the machine is shared): the `up -d` client's (with the children
+// it waited for) and the detached supervisor's own (with its waited children: mount, ip, nft …)
+// until every container runs; and the load average.
 // Prints figures only, never asserts on time.
 //
 //   node bench/up-down/run.ts [runs=5] [sizes=1,10,30]
@@ -11,7 +14,7 @@
 // bench/up-down/README.md (peerbench.py templates).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busyboxTar } from '../../test/helpers/images.ts';
@@ -45,10 +48,31 @@ function ms(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  const med = median(s);
   return `${med.toFixed(0).padStart(6)} ms  (${s[0]!.toFixed(0)}–${s.at(-1)!.toFixed(0)})`;
+}
+
+/** CPU ms of this process's waited-for children so far (/proc/self/stat cutime + cstime). */
+function childrenCpuMs(): number {
+  const st = readFileSync('/proc/self/stat', 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10; // fields 16, 17 in clock ticks (100 Hz)
+}
+
+/** CPU ms of a live process and its waited-for children (utime + stime + cutime + cstime). */
+function processCpuMs(pid: number): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+  } catch { return NaN; }
 }
 
 function kb(pid: number, field: 'VmRSS'): number {
@@ -73,26 +97,33 @@ function waiterPids(project: string): number[] {
 try {
   const imp = tsc(['image', 'import', busyboxTar(), 'tscompose-test/busybox:latest', '-c', 'CMD ["sh"]']);
   if (imp.code !== 0) throw new Error(imp.err);
-  console.log(`bench/up-down: ${runs} runs per size, busybox "sleep 3600", default network (median, min–max)`);
-  console.log('services   up -d → all running          down -t 0');
+  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`bench/up-down: ${runs} runs per size, busybox "sleep 3600", default network (median, min–max); load average ${load()}`);
+  console.log('services   up -d → all running          down -t 0               CPU ms of up: client  supervisor');
   for (const n of sizes) {
     const file = stack(n);
     const ups: number[] = [];
     const downs: number[] = [];
+    const clientCpu: number[] = [];
+    const supCpu: number[] = [];
     for (let r = 0; r < runs; r++) {
       const project = `bench${n}r${r}`;
       let t0 = process.hrtime.bigint();
+      const c0 = childrenCpuMs();
       const up = tsc(['-f', file, '-p', project, 'up', '-d']);
+      clientCpu.push(childrenCpuMs() - c0);
       if (up.code !== 0) throw new Error(`up failed: ${up.err}`);
       while (running(project) < n) { /* poll, as peerbench does */ }
       ups.push(ms(t0));
+      supCpu.push(processCpuMs(supervisorPid(project)));
       t0 = process.hrtime.bigint();
       const down = tsc(['-f', file, '-p', project, 'down', '-t', '0']);
       if (down.code !== 0) throw new Error(`down failed: ${down.err}`);
       downs.push(ms(t0));
     }
-    console.log(`${String(n).padStart(8)}   ${stats(ups)}   ${stats(downs)}`);
+    console.log(`${String(n).padStart(8)}   ${stats(ups)}   ${stats(downs)}   ${median(clientCpu).toFixed(0).padStart(6)}  ${median(supCpu).toFixed(0).padStart(10)}`);
   }
+  console.log(`load average after: ${load()}`);
   // Memory: the supervisor with 1 container, then with 30; the waiters' PSS.
   const mem: Record<number, { rss: number; waiterPss: number }> = {};
   for (const n of [1, 30]) {

@@ -114,12 +114,27 @@ export function readState(project: string): ProjectState {
 }
 
 let seq = 0;
+/** Run dirs this process made: `up` of 30 services writes the journal ~300 times, a mkdir each was measurable. */
+const madeDirs = new Set<string>();
+
 /** Atomic replace: write a temp file beside it, then rename over (rename is atomic within a filesystem). */
 export function writeState(s: ProjectState): void {
   const file = paths.state(s.project);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const dir = dirname(file);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    madeDirs.add(dir);
+  }
   const tmp = `${file}.${process.pid}.${++seq}.tmp`;
-  writeFileSync(tmp, JSON.stringify(s, null, 1) + '\n', { mode: 0o600 });
+  const text = JSON.stringify(s, null, 1) + '\n';
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+  } catch (e) {
+    // `down` removes the run dir (down.ts removeRunDir): make it again.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, text, { mode: 0o600 });
+  }
   renameSync(tmp, file);
 }
 
@@ -159,12 +174,16 @@ export class Journal {
     return this.state.containers[id];
   }
 
-  /** Journals step `step` of container `id` — call BEFORE creating the host object. */
-  begin(id: string, step: Step): void {
+  /**
+   * Journals step `step` of container `id` — call BEFORE creating the host object. `patch` (what is
+   * known about the object before it exists) goes into the same write: one file write per step.
+   */
+  begin(id: string, step: Step, patch?: Partial<ContainerRecord>): void {
     this.update((s) => {
       const c = s.containers[id];
       if (!c) throw new TscError('STATE', `No container ${id} in the journal of project "${this.project}"`);
       if (!c.steps.includes(step)) c.steps.push(step);
+      if (patch) Object.assign(c, patch);
     });
   }
 

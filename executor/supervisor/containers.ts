@@ -103,8 +103,7 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
     const reuseAnonymous: Record<string, string> = {};
     for (const t of anonTargets) reuseAnonymous[t] = ctx.engine.volumes.anonymousName();
     if (anonTargets.length) {
-      j.begin(id, 'volumes');
-      j.patchContainer(id, { anonymousVolumes: Object.values(reuseAnonymous) });
+      j.begin(id, 'volumes', { anonymousVolumes: Object.values(reuseAnonymous) });
     }
     const volumes = await ctx.engine.volumes.prepare({ project, service, rootfs: merged, imageVolumes, reuseAnonymous });
     step = 'cgroup';
@@ -117,8 +116,7 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
       step = 'attach';
       const resolved = [];
       for (const n of nets) resolved.push({ key: n.key, network: await ensureNetwork(ctx, project, n.key), cfg: n.cfg });
-      j.begin(id, 'attach');
-      j.patchContainer(id, { networks: nets.map((n) => n.key) });
+      j.begin(id, 'attach', { networks: nets.map((n) => n.key) });
       await ctx.engine.net.attach(netnsPath, target, resolved);
       const ports = o.ports ?? service.ports ?? [];
       if (ports.length) {
@@ -216,8 +214,7 @@ export async function startContainer(ctx: Ctx, c: ContainerRecord, so: { stdinFd
     rmSync(join(dir, 'exit.json'), { force: true });
     // A new run starts unknown: the previous run's health must not show as this one's.
     rmSync(join(dir, 'health.json'), { force: true });
-    ctx.journal.begin(c.id, 'launch');
-    ctx.journal.patchContainer(c.id, { desired: 'running' });
+    ctx.journal.begin(c.id, 'launch', { desired: 'running' });
     const o: Parameters<Ctx['engine']['runtime']['launch']>[0] = {
       id: c.id, name: c.name, spec, containerDir: dir, cgroupProcs: ctx.engine.cgroups.procsFiles(c.cgroup),
     };
