@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Project, Service } from '../../schema/model.ts';
 import { TscError } from '../../schema/errors.ts';
-import { inDependencyOrder, DependencyFailedError } from '../../planner/walk.ts';
+import { inDependencyOrder } from '../../planner/walk.ts';
 import type { BuildEvent, BuildRequest, BuildResult } from '../build/build.ts';
 import type { ImageStore } from '../image/store.ts';
 import { imageRefOf } from './image-name.ts';
@@ -189,8 +189,8 @@ export async function runBuilds(o: RunBuildsOptions): Promise<Map<string, BuildR
       throw e;
     }
   }, { concurrency: o.concurrency ?? Math.max(1, Math.min(4, availableParallelism())), ...(o.signal ? { signal: o.signal } : {}) });
-  const first = r.failed[0]?.error ?? r.skipped.find((x) => !(x.error.cause instanceof DependencyFailedError))?.error;
-  if (first !== undefined) throw first;
+  // Builds skipped because one they wait for failed add nothing: that failure is the error.
+  if (r.failed.length) throw r.failed[0]!.error;
   if (r.cancelled.length) throw o.signal?.reason ?? new TscError('BUILD_ABORTED', 'Build cancelled');
   return results;
 }
