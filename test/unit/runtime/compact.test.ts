@@ -11,7 +11,7 @@ const spec = () => buildSpec({ id: 'f'.repeat(64), name: 'p-a-1', rootfs: '/r', 
 /** Records as [keyword, ...args] by the helper's arities. */
 const ARITY: Record<string, number> = { rootfs: 1, ns: 2, mount: 6, dev: 7, link: 2, sysctl: 2, mask: 1, ropath: 1, readonly: 0, hostname: 1,
   domainname: 1, rlimit: 3, oomscore: 1, user: 2, group: 1, caps: 5, nnp: 0, seccomp: 1, cwd: 1, env: 1, arg: 1, cgroup: 1, log: 3,
-  exitfile: 1, oomfile: 1, gate: 1, pid: 1, seccompflags: 1, tty: 0, stdin: 0 };
+  exitfile: 1, oomfile: 1, gate: 1, pid: 1, seccompflags: 1, tty: 0, stdin: 0, stdinfd: 1, ttyout: 1 };
 function records(t: string[]): string[][] {
   const out: string[][] = [];
   for (let i = 0; i < t.length;) {
@@ -56,6 +56,14 @@ test('compactRun emits every record with its arity, in launch order', () => {
   assert.ok(recs.some((r) => r[0] === 'dev' && r[1] === '/dev/null' && r[3] === '1' && r[4] === '3'));
   // the process part comes last: the helper applies it after the filesystem
   assert.equal(kinds.indexOf('user') > kinds.lastIndexOf('mount'), true);
+});
+
+test('run -i / -t: the helper fds of the caller\'s stdin and stdout are named only when given', () => {
+  const plain = records(compactRun(spec(), { cgroupProcs: [] })).map((r) => r[0]);
+  assert.ok(!plain.includes('stdinfd') && !plain.includes('ttyout'));
+  const recs = records(compactRun(spec(), { cgroupProcs: [], stdinFd: 5, ttyOutFd: 6 }));
+  assert.deepEqual(recs.find((r) => r[0] === 'stdinfd'), ['stdinfd', '5']);
+  assert.deepEqual(recs.find((r) => r[0] === 'ttyout'), ['ttyout', '6']);
 });
 
 test('an rlimit of 2^63 or more means unlimited', () => {
