@@ -68,6 +68,12 @@ test('YAML 1.2 core scalars and compose octal read the same on both paths', () =
   assertSameTree('a: |\n  x\n   y\n\nb: >-\n  x\n  y\n\n  z\nc: "tab\\there\\u00e9"\nd: \'it\'\'s\'\ne: [1, "2", {f: g}]\n');
 });
 
+test('document markers, a byte-order mark, CRLF line ends, comments and complex keys read the same', () => {
+  for (const t of ['---\na: 1\n', 'a: 1\n...\n', '\ufeffa: 1\n', 'a: 1\r\nb:\r\n  - x\r\n  - "y"\r\n', 'a: "x" # c & d\n', 'a:   # c\n  b: 1\n', '? complex\n: value\n', 'a: plain\n  continued\n', 'a: [1,2,]\n']) {
+    assertSameTree(t);
+  }
+});
+
 test('merge keys: explicit keys win wherever they stand, earlier sources beat later ones, key order kept', () => {
   assertSameTree('x: &a {p: 1, q: 1}\ny: &b {q: 2, r: 2}\nz: {r: 0, <<: [*a, *b], p: 9}\nw:\n  <<: *a\n  s: 3\n');
 });
