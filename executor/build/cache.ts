@@ -47,8 +47,8 @@ export class BuildCache {
 
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lock = join(this.dir, `${hexOf(key)}.lock`);
-    return withFileLock(lock, fn, 3_600_000, () => new TscError('BUILD_LOCKED', `build step ${key} stayed locked for an hour`))
-      .finally(() => { /* lock files are tiny and reused; prune leaves them */ });
+    // Lock files are tiny and reused by the next build of the same step.
+    return withFileLock(lock, fn, 3_600_000, () => new TscError('BUILD_LOCKED', `build step ${key} stayed locked for an hour`));
   }
 
   /** Runs `fn` holding the locks of `sharing=locked` cache dirs (in a fixed order: no deadlock). */

@@ -133,3 +133,19 @@ export function makeDirIn(root: string, dir: string, owner?: CopyOwner): void {
   const w = new RootWriter(root, owner);
   try { w.dir(dir); } finally { w.close(); }
 }
+
+/** True when `path` (absolute image path) is a directory in the rootfs, symlinks resolved inside it. */
+export function isDirIn(root: string, path: string): boolean {
+  const rootFd = openRoot(root);
+  try {
+    const rel = posix.normalize(path).replace(/^\/+/, '') || '.';
+    const fd = openat2(rootFd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, 0, path);
+    closeFd(fd);
+    return true;
+  } catch (e) {
+    if (e instanceof SysError && (e.errno === 'ENOENT' || e.errno === 'ENOTDIR')) return false;
+    throw e;
+  } finally {
+    closeFd(rootFd);
+  }
+}

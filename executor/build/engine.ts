@@ -17,7 +17,7 @@ import { BuildCache, FileHashes } from './cache.ts';
 import { commitLayer, upperIsEmpty } from './layer.ts';
 import { acquireBuildNetwork, runStep } from './run.ts';
 import { collectSources, cleanSource, resolveInRoot, sourcesDigest, SourceError, type SourceItem } from './sources.ts';
-import { copyInto, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
+import { copyInto, isDirIn, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
 import { parseRunMount, type RunMount } from './mounts.ts';
 import { withRootfs } from './rootfs-step.ts';
 import { sweepStaleBuilds } from './sweep.ts';
@@ -89,7 +89,7 @@ class Builder {
     }
     const out = await this.stage(target.index);
     this.hashes.save();
-    return this.finish(out.state, target);
+    return this.finish(out.state);
   }
 
   /** Lets go of the build network if a RUN of this build used it (kept between steps). */
@@ -104,7 +104,9 @@ class Builder {
     if (req.dockerfileInline !== undefined) { this.file = 'Dockerfile (inline)'; return req.dockerfileInline; }
     const df = req.dockerfile ?? 'Dockerfile';
     const abs = isAbsolute(df) ? df : join(req.contextDir, df);
-    this.file = isAbsolute(df) ? df : df;
+    // Errors name the Dockerfile as the user knows it: relative to the context when inside it.
+    const rel = relative(req.contextDir, abs);
+    this.file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
     try {
       return readFileSync(abs, 'utf8');
     } catch (e) {
@@ -232,6 +234,7 @@ class Builder {
       const ins = parseDockerfile(`FROM scratch\n${trig}\n`, this.file).stages[0]!.body[0]!;
       ins.line = stage.from.line;
       ins.text = `ONBUILD ${displayText(ins)}`;
+      this.stepNo.set(ins, this.stepNo.get(stage.from) ?? 0);
       st = await this.step(ins, st, stage);
     }
     for (const ins of stage.body) st = await this.step(ins, st, stage);
@@ -416,7 +419,6 @@ class Builder {
     const history = createdBy(ins, argv.join(' '));
     return this.cachedStep(st, descriptor, history, async (layerDirs) => {
       if (network === 'default' && !this.netRelease) this.netRelease = await acquireBuildNetwork();
-      const tail: string[] = [];
       const out = await this.cache.withMountLocks(locked, () => runStep({
         store: this.req.store, layerDirs, signal: this.req.signal,
         step: {
@@ -426,7 +428,6 @@ class Builder {
           project: this.req.project ?? DEFAULT_BUILD_PROJECT, name: `build-${this.req.name}`,
         },
         onLine: (stream, line) => {
-          tail.push(line);
           this.emit({ type: 'output', name: this.req.name, step: this.stepNo.get(ins) ?? 0, stream, line });
         },
       }));
@@ -485,8 +486,7 @@ class Builder {
     let digest = '';
     let contextItems: SourceItem[] = [];
     if (source.kind === 'context' && fileSpecs.length) {
-      contextItems = collectSources(source.dir, fileSpecs, dest, destIsDir || hdSpecs.length > 0, ctxIgnore);
-      if (isAdd) contextItems = contextItems; // archives are detected when applied
+      contextItems = collectSources(source.dir, fileSpecs, dest, destIsDir, ctxIgnore);
       digest = sourcesDigest(contextItems, this.hashes.hash);
     } else if (source.kind === 'state') {
       digest = hashKey('state', source.state.key, ...fileSpecs.map(cleanSource));
@@ -498,13 +498,16 @@ class Builder {
     return this.cachedStep(st, descriptor, history, (layerDirs) => withRootfs(this.req.store, layerDirs, async (merged) => {
       const owner = chown !== undefined ? ownerOf(chown, merged) : (source.kind === 'state' ? undefined : { uid: 0, gid: 0 });
       if (workdir !== '/') makeDirIn(merged, workdir);
+      // `COPY file /usr/local/bin` puts the file into a dir the image already has (docker's rule).
+      const intoDir = destIsDir || isDirIn(merged, dest);
       if (source.kind === 'context' && contextItems.length) {
-        await this.applyItems(merged, contextItems, isAdd, owner, chmod);
+        const items = intoDir === destIsDir ? contextItems : collectSources(source.dir, fileSpecs, dest, true, ctxIgnore);
+        await this.applyItems(merged, items, isAdd, owner, chmod);
       } else if (source.kind === 'state' && fileSpecs.length) {
         const srcDirs = await this.layerDirs(source.state);
         // The source side is a read view: its (empty) upper dir is thrown away.
         const src = await withRootfs(this.req.store, srcDirs, async (srcRoot) => {
-          const items = collectSources(srcRoot, fileSpecs, dest, destIsDir || hdSpecs.length > 0);
+          const items = collectSources(srcRoot, fileSpecs, dest, intoDir);
           copyInto(merged, items, owner ? { owner, ...(chmod !== undefined ? { chmod } : {}) } : (chmod !== undefined ? { chmod } : {}));
         });
         await src.dispose();
@@ -514,7 +517,7 @@ class Builder {
         mkdirSync(tmp, { recursive: true });
         try {
           for (const h of hd) writeFileSync(join(tmp, h.name), h.body, { mode: 0o644 });
-          const items = collectSources(tmp, hd.map((h) => h.name), dest, destIsDir || hd.length > 1 || fileSpecs.length > 0);
+          const items = collectSources(tmp, hd.map((h) => h.name), dest, intoDir);
           copyInto(merged, items, { owner: owner ?? { uid: 0, gid: 0 }, ...(chmod !== undefined ? { chmod } : {}) });
         } finally {
           rmSync(tmp, { recursive: true, force: true });
@@ -539,7 +542,7 @@ class Builder {
     copyInto(merged, plain, opts);
   }
 
-  private async finish(st: StageState, target: Stage): Promise<BuildResult> {
+  private async finish(st: StageState): Promise<BuildResult> {
     const store = this.req.store;
     const config: BuildConfig = { ...st.config };
     if (this.req.labels && Object.keys(this.req.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.req.labels };
@@ -558,7 +561,6 @@ class Builder {
       for (const r of refs) all[r] = { digest: manifestDigest, created: new Date().toISOString() };
     });
     const image = await store.imageOf(manifestDigest, refs[0]!);
-    void target;
     return { image, refs, steps: this.total, cached: this.cached };
   }
 }

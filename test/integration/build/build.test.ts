@@ -109,17 +109,17 @@ test('multi-stage: COPY --from a stage, FROM a stage, FROM scratch; ARG and ENV 
 
 test('.dockerignore excludes paths (with re-includes); globs pick files', async () => {
   const ctx = context({
-    Dockerfile: `FROM ${BUSYBOX_REF}\nCOPY . /app/\nCOPY *.md /docs/\n`,
+    Dockerfile: `FROM ${BUSYBOX_REF}\nCOPY . /app/\nCOPY *.md /docs/\nCOPY a.txt /bin\n`,
     '.dockerignore': '*.log\nsecret\n!secret/keep.txt\n**/node_modules\n',
     'a.txt': 'a', 'debug.log': 'x', 'README.md': 'r', 'NOTES.md': 'n',
     'secret/key': 'k', 'secret/keep.txt': 'kept', 'src/node_modules/m.js': 'm', 'src/index.js': 'i',
   });
   const r = await build(ctx);
-  const out = await run(r.image, ['sh', '-c', 'cd /app && find . -type f | sort; ls /docs']);
+  const out = await run(r.image, ['sh', '-c', 'cd /app && find . -type f | sort; ls /docs; cat /bin/a.txt; echo']);
   assert.equal(out.code, 0, out.stderr.join('\n'));
   assert.deepEqual(out.stdout, [
     './.dockerignore', './Dockerfile', './NOTES.md', './README.md', './a.txt', './secret/keep.txt', './src/index.js',
-    'NOTES.md', 'README.md',
+    'NOTES.md', 'README.md', 'a', // `COPY a.txt /bin`: /bin is a dir of the image, so the file goes into it
   ]);
 });
 
