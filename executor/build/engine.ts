@@ -2,7 +2,7 @@
 // steps against the cache, write the image and tag it. Stages are built on demand (FROM <stage>,
 // COPY --from=<stage>), each once per build. Filesystem steps (RUN, COPY, ADD) go through the
 // cache (cache.ts); config steps only change the state.
-import { readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.ts';
@@ -74,6 +74,11 @@ class Builder {
 
   async build(): Promise<BuildResult> {
     const req = this.req;
+    let ctx;
+    try { ctx = statSync(req.contextDir); } catch { ctx = undefined; }
+    if (!isAbsolute(req.contextDir) || !ctx?.isDirectory()) {
+      throw new BuildError('BUILD_CONTEXT', req.contextDir, 0, 'the build context is not a directory (an absolute path is expected)');
+    }
     const text = this.readDockerfile();
     this.parsed = parseDockerfile(text, this.file);
     try {

@@ -231,6 +231,13 @@ test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc;
   assert.deepEqual(out.stdout, ['in tar', 'from-heredoc', '1000:1000 640', 'exec-form']);
 });
 
+test('a missing context or Dockerfile is a BUILD_CONTEXT error', async () => {
+  await assert.rejects(build(join(env.dir, 'no-such-dir')), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_CONTEXT');
+  await assert.rejects(build(context({ 'other.txt': 'x' })), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_CONTEXT' && /Dockerfile/.test(e.message));
+  const inline = await build(context({ 'f.txt': 'inline\n' }), { dockerfileInline: `FROM ${BUSYBOX_REF}\nCOPY f.txt /\n` });
+  assert.deepEqual((await run(inline.image, ['cat', '/f.txt'])).stdout, ['inline']);
+});
+
 test('remote ADD sources are refused with a clear error', async () => {
   const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nADD https://example.com/x.tgz /x\n` });
   await assert.rejects(build(ctx), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:2:/.test(e.message));
