@@ -118,7 +118,11 @@ export function parseYamlFast(text: string): { tree: Tree; tagged: boolean } | u
   sawTag = false;
   let root: unknown;
   try {
-    root = loader.lib.load(text, { schema: loader.schema });
+    // js-yaml bounds the keys `<<` may copy (10000 by default, against merge bombs); a big stack
+    // that merges a few keys into every service passes that, so the bound grows with the text
+    // (the work stays linear in the input). Beyond it the full parser decides.
+    const opts = { schema: loader.schema, maxTotalMergeKeys: Math.max(10_000, text.length) };
+    root = loader.lib.load(text, opts as JsYaml.LoadOptions);
   } catch {
     return undefined;
   }

@@ -59,6 +59,15 @@ test('the benchmark stack (anchors, merge keys, interpolation) parses the same o
   assertSameTree(generateStack(50));
 });
 
+test('a big stack that merges into every service stays on the fast path (js-yaml\'s merge bound grows with the text)', () => {
+  const fast = parseYamlFast(generateStack(3000));
+  assert.ok(fast, 'refused: the load would fall back to the slow full parse');
+  assert.equal(Object.keys(fast.tree.services as object).length, 3000);
+  // a merge bomb is still refused (the full parser then decides)
+  const bomb = ['a: &a {' + Array.from({ length: 50 }, (_, i) => `k${i}: 1`).join(', ') + '}', ...Array.from({ length: 400 }, (_, i) => `b${i}: {<<: [*a, *a, *a]}`)].join('\n');
+  assert.equal(parseYamlFast(bomb), undefined);
+});
+
 test('YAML 1.2 core scalars and compose octal read the same on both paths', () => {
   assertSameTree(
     'a: 0755\nb: 08\nc: 1_000\nd: +12\ne: -0x1F\nf: 0x1F\ng: 1e3\nh: .inf\ni: -.Inf\nj: .NaN\nk: 1.\nl: .5\nm: 0o17\nn: 0b11\n' +
