@@ -100,10 +100,11 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const forcedBy = isSelected ? '--force-recreate' : '--always-recreate-deps';
 
     // Shared by this service's first operations; operations are read-only once planned.
+    const after = terminalsOf(edges, terminal);
     const first: string[] = [];
     for (const k of networksOf[i] as string[]) { const id = networkOps.get(k); if (id) first.push(id); }
     for (const k of volumesOf[i] as string[]) { const id = volumeOps.get(k); if (id) first.push(id); }
-    for (const o of terminalsOf(edges, terminal)) first.push(o.id);
+    for (const o of after) first.push(o.id);
     const waitFor: WaitFor[] = [];
     let sharedRecreated: DepEdge | undefined;
     let restartBecause: DepEdge | undefined;
@@ -117,6 +118,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
     const hash = configHash(s, imageDigest ? { imageDigest } : undefined);
     const existing = byService.get(name) ?? NONE;
     const keep = Math.min(existing.length, replicas);
+    /** One per container the service ends up with: `replicas` of them. */
     const finals: Operation[] = [];
 
     // Scale down: highest numbers first, one after the other, so the survivors are always the lowest.
@@ -185,7 +187,7 @@ export function reconcile(project: Project, observed: Observed, options: PlanOpt
 
     // A service with no containers (scale 0) passes its own dependencies through, so its dependents
     // still start after them.
-    terminal[i] = finals.length ? finals : terminalsOf(edges, terminal);
+    terminal[i] = replicas ? finals : after;
   }
 
   return { project: project.name, operations: ops, warnings, external: graph.external.filter((x) => role[graph.index.get(x.service) as number] !== OUT) };
