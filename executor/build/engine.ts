@@ -34,6 +34,8 @@ import { TscError } from '../../schema/errors.ts';
 
 /** cgroup parent of RUN containers when the request names no project (a '.' no compose project name has). */
 export const DEFAULT_BUILD_PROJECT = 'build.tscompose';
+/** Where a `RUN <<EOF` script with a shebang is mounted for its step. */
+const RUN_SCRIPT = '/.tscompose-run-script';
 
 export async function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (!req.tags.length) throw new TscError('BUILD_ARGS', `build ${req.name}: no tag to give the image`);
@@ -407,9 +409,18 @@ class Builder {
     const locked = mounts.filter((m): m is Extract<RunMount, { type: 'cache' }> => m.type === 'cache' && m.sharing === 'locked').map((m) => this.cache.mountDir(m.id));
     const shell = st.config.Shell;
     let argv: string[];
+    let script: string | undefined;
     if (ins.heredocs.length && /^(<<-?["']?[A-Za-z_][A-Za-z0-9_.-]*["']?\s*)+$/.test(ins.args)) {
-      // `RUN <<EOF` alone: the body is the script.
-      argv = [...(shell ?? ['/bin/sh', '-c']), ins.heredocs.map((h) => h.body).join('')];
+      const body = ins.heredocs.map((h) => h.body).join('');
+      if (body.startsWith('#!')) {
+        // A script with its own interpreter (`#!/usr/bin/env python3`) is run as a file, as
+        // BuildKit does: bind-mounted read-only for the step, so it never lands in the layer.
+        script = body;
+        argv = [RUN_SCRIPT];
+      } else {
+        // `RUN <<EOF` alone: the body is the shell script.
+        argv = [...(shell ?? ['/bin/sh', '-c']), body];
+      }
     } else if (ins.heredocs.length) {
       // `RUN cmd <<EOF`: the shell itself feeds the body to the command.
       const bodies = ins.heredocs.map((h) => `${h.body}${h.name}\n`).join('');
@@ -422,8 +433,17 @@ class Builder {
     const workdir = st.config.WorkingDir ?? '/';
     const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mountKeys };
     const history = createdBy(ins, argv.join(' '));
-    return this.cachedStep(st, descriptor, history, async (layerDirs) => {
+    const descriptorWithScript = script === undefined ? descriptor : { ...descriptor, script };
+    return this.cachedStep(st, descriptorWithScript, history, async (layerDirs) => {
       if (network === 'default' && !this.netRelease) this.netRelease = await acquireBuildNetwork();
+      let scriptDir: string | undefined;
+      if (script !== undefined) {
+        scriptDir = join(this.req.store.root, 'tmp', `build-heredoc-${process.pid}-${randomBytes(6).toString('hex')}`);
+        mkdirSync(scriptDir, { recursive: true });
+        writeFileSync(join(scriptDir, 'script'), script, { mode: 0o755 });
+        binds.push({ source: join(scriptDir, 'script'), target: RUN_SCRIPT, readOnly: true, file: true });
+      }
+      try {
       const out = await this.cache.withMountLocks(locked, () => runStep({
         store: this.req.store, layerDirs, signal: this.req.signal,
         step: {
@@ -444,6 +464,9 @@ class Builder {
           { step: displayText(ins) });
       }
       return out;
+      } finally {
+        if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+      }
     });
   }
 

@@ -210,13 +210,17 @@ test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc;
     'echo from-heredoc > /hd',
     'stat -c "%u:%g %a" /etc/app.conf >> /hd',
     'EOF',
-    'RUN ["sh", "-c", "echo exec-form > /exec"]',
+    'RUN <<EOT',
+    '#!/bin/sh -e',
+    'echo "script as $0" > /script-out',
+    'EOT',
+    'RUN ["sh", "-c", "echo exec-form > /exec; ls /.tscompose-run-script 2>/dev/null || echo no-script >> /exec"]',
     'EXPOSE 8080 53/udp',
     'LABEL org.example.name="my app" version=1',
     'VOLUME /data',
     'STOPSIGNAL SIGTERM',
     'HEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost || exit 1',
-    'CMD ["cat /opt/data/x.txt /hd /exec"]',
+    'CMD ["cat /opt/data/x.txt /hd /exec /script-out; ls -a / | grep tscompose | wc -l"]',
     'ENTRYPOINT ["sh", "-c"]',
   ].join('\n'));
   const r = await build(ctx, { labels: { 'com.example.extra': 'yes' } });
@@ -228,7 +232,8 @@ test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc;
   assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'wget -q localhost || exit 1'], Interval: 5e9, Retries: 2 });
   const out = await run(r.image);
   assert.equal(out.code, 0, out.stderr.join('\n'));
-  assert.deepEqual(out.stdout, ['in tar', 'from-heredoc', '1000:1000 640', 'exec-form']);
+  assert.deepEqual(out.stdout, ['in tar', 'from-heredoc', '1000:1000 640', 'exec-form', 'no-script', 'script as /.tscompose-run-script', '0'],
+    'a shebang heredoc runs as a file that is in no layer');
 });
 
 test('a missing context or Dockerfile is a BUILD_CONTEXT error', async () => {
