@@ -12,30 +12,57 @@ interface Numbered {
 }
 
 function number(plan: Plan): Numbered[] {
-  const level = new Map<string, number>();
-  const rows = plan.operations.map((op, i) => {
+  const levelOf = new Map<string, number>();
+  // Operations by level, each level in plan order: the step order without a sort.
+  const byLevel: Operation[][] = [];
+  for (const op of plan.operations) {
     let l = 1;
-    for (const d of op.dependsOn) l = Math.max(l, (level.get(d) ?? 0) + 1);
-    level.set(op.id, l);
-    return { op, level: l, index: i, step: 0 };
+    for (const d of op.dependsOn) l = Math.max(l, (levelOf.get(d) ?? 0) + 1);
+    levelOf.set(op.id, l);
+    (byLevel[l] ??= []).push(op);
+  }
+  const rows: Numbered[] = [];
+  byLevel.forEach((ops, level) => {
+    for (const op of ops) rows.push({ op, level, step: rows.length + 1 });
   });
-  rows.sort((a, b) => a.level - b.level || a.index - b.index);
-  rows.forEach((r, i) => (r.step = i + 1));
   return rows;
 }
 
 export function renderPlan(plan: Plan): string {
   const rows = number(plan);
   if (rows.length === 0) return `Nothing to do for project "${plan.project}"\n`;
-  const stepOf = new Map(rows.map((r) => [r.op.id, r.step]));
-  const cols = rows.map((r) => {
-    const after = r.op.dependsOn.map((d) => stepOf.get(d) ?? '?').sort((a, b) => Number(a) - Number(b));
-    return [String(r.step), after.length ? `after ${after.join(',')}` : '-', `${r.op.kind} ${r.op.resource}`, `${r.op.type}: ${r.op.cause}${waits(r.op.waitFor)}`];
+  const stepOf = new Map<string, number>();
+  for (const r of rows) stepOf.set(r.op.id, r.step);
+  const after = rows.map((r) => afterSteps(r.op.dependsOn, stepOf));
+  const what = rows.map((r) => `${r.op.kind} ${r.op.resource}`);
+  const width = [String(rows.length).length, 1, 0];
+  for (let i = 0; i < rows.length; i++) {
+    width[1] = Math.max(width[1] as number, (after[i] as string).length);
+    width[2] = Math.max(width[2] as number, (what[i] as string).length);
+  }
+  let out = '';
+  rows.forEach((r, i) => {
+    const line = `${String(r.step).padStart(width[0] as number)}  ${(after[i] as string).padEnd(width[1] as number)}  ${(what[i] as string).padEnd(width[2] as number)}  ${r.op.type}: ${r.op.cause}${waits(r.op.waitFor)}`;
+    out += `${line.trimEnd()}\n`;
   });
-  const width = [0, 1, 2].map((i) => cols.reduce((m, c) => Math.max(m, (c[i] as string).length), 0));
-  const lines = cols.map((c) => [(c[0] as string).padStart(width[0] as number), (c[1] as string).padEnd(width[1] as number), (c[2] as string).padEnd(width[2] as number), c[3]].join('  ').trimEnd());
-  for (const w of plan.warnings) lines.push(`warning: ${w}`);
-  return `${lines.join('\n')}\n`;
+  for (const w of plan.warnings) out += `warning: ${w}\n`;
+  return out;
+}
+
+/** `after 3,7` (ascending; `?` for an id not in the plan) or `-`. */
+function afterSteps(dependsOn: string[], stepOf: Map<string, number>): string {
+  if (dependsOn.length === 0) return '-';
+  const steps: number[] = [];
+  let unknown = 0;
+  for (const d of dependsOn) {
+    const s = stepOf.get(d);
+    if (s === undefined) unknown++;
+    else steps.push(s);
+  }
+  if (steps.length > 1) steps.sort((a, b) => a - b);
+  const list: (number | string)[] = steps;
+  for (let i = 0; i < unknown; i++) list.push('?');
+  return `after ${list.join(',')}`;
 }
 
 function waits(w: WaitFor[] | undefined): string {
