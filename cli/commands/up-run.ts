@@ -74,7 +74,8 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     const store = openImageStore();
     // Pulls before planning, so the plan compares the digests of the images the containers will run.
     if (!opts.dryRun) {
-      project = await pulls.pullForUp(project, store, {
+      const { normalizeRef } = await import('../../executor/image/ref.ts');
+      project = await pulls.pullForUp(project, pulls.pullStore(store, normalizeRef), {
         services, ...(opts.deps === false ? { noDeps: true } : {}),
         emit: (e) => progress.event({ time: new Date().toISOString(), ...e }),
       });

@@ -29,8 +29,8 @@ export function applyPullFlag(project: Project, flag: UpPull | undefined): Proje
 
 /**
  * What the store is asked for one service: undefined = nothing to pull here (a service that
- * builds, or one without an image). Refresh intervals (`daily`, `weekly`, `every_…`) need the
- * time of the last pull, which the store does not record: they pull only a missing image.
+ * builds, or one without an image). A refresh interval (`daily`, `weekly`, `every_<duration>`)
+ * is `missing` here; `pullForUp` turns it into `always` once the last pull is older than that.
  */
 export function storePolicyOf(s: Service): StorePolicy | undefined {
   if (!s.image || s.build) return undefined;
@@ -39,6 +39,30 @@ export function storePolicyOf(s: Service): StorePolicy | undefined {
     case 'never': return 'never';
     default: return 'missing'; // missing, if_not_present, build without a build section, refresh intervals
   }
+}
+
+const UNIT_MS: Record<string, number> = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+
+/**
+ * compose's refresh policies: `daily` (24 h), `weekly` (7 d), `every_<duration>` with w/d/h/m/s
+ * parts (`every_12h`, `every_1d12h`); undefined for any other policy. A malformed duration is an
+ * error naming the service.
+ */
+export function refreshIntervalMs(policy: string | undefined, service = ''): number | undefined {
+  if (policy === 'daily') return UNIT_MS.d;
+  if (policy === 'weekly') return UNIT_MS.w;
+  if (!policy?.startsWith('every_')) return undefined;
+  const text = policy.slice('every_'.length);
+  let ms = 0;
+  let rest = text;
+  for (let m = /^(\d+)([wdhms])/.exec(rest); m; m = /^(\d+)([wdhms])/.exec(rest)) {
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  if (!text || rest || ms <= 0) {
+    throw new TscError('PULL_POLICY', `services.${service}.pull_policy: invalid refresh interval "${policy}"`, { hint: 'use daily, weekly or every_<duration> such as every_12h or every_1d12h' });
+  }
+  return ms;
 }
 
 /** The named services and everything they depend on (all services when none is named). */
@@ -56,7 +80,23 @@ export function servicesInScope(project: Project, names: string[], withDeps = tr
 
 export interface PullStore {
   resolve(ref: string): Promise<{ digest: string } | undefined>;
+  /** When the ref was last set (pulled or tagged); undefined when unknown. */
+  refreshedAt?(ref: string): Date | undefined;
   ensure(ref: string, policy: StorePolicy, opts?: { platform?: string; signal?: AbortSignal }): Promise<{ digest: string }>;
+}
+
+/** The image store as pullForUp uses it, with the time each ref was last set (refs.json). */
+export function pullStore(store: PullStore & { refs: { get(ref: string): { created: string } | undefined } }, normalize: (ref: string) => string): PullStore {
+  return {
+    resolve: (ref) => store.resolve(ref),
+    ensure: (ref, policy, opts) => store.ensure(ref, policy, opts),
+    refreshedAt(ref) {
+      let key = ref;
+      try { key = normalize(ref); } catch { /* resolve reports a bad name */ }
+      const at = store.refs.get(key)?.created;
+      return at ? new Date(at) : undefined;
+    },
+  };
 }
 
 export interface PullForUpOptions {
@@ -66,6 +106,8 @@ export interface PullForUpOptions {
   signal?: AbortSignal;
   /** Parallel pulls of different images (default 4). */
   concurrency?: number;
+  /** Now, for refresh intervals (tests). */
+  now?: () => number;
 }
 
 /**
@@ -79,9 +121,14 @@ export async function pullForUp(project: Project, store: PullStore, o: PullForUp
   const rank = { never: 0, missing: 1, always: 2 } as const;
   for (const n of servicesInScope(project, o.services ?? [], !o.noDeps)) {
     const s = project.services[n]!;
-    const policy = storePolicyOf(s);
+    let policy = storePolicyOf(s);
     if (!policy) continue;
     const ref = imageRefOf(project, n)!;
+    const every = refreshIntervalMs(s.pull_policy, n);
+    if (every !== undefined && policy === 'missing') {
+      const at = store.refreshedAt?.(ref);
+      if (at && (o.now?.() ?? Date.now()) - at.getTime() > every) policy = 'always';
+    }
     const e = byRef.get(ref) ?? { policy, services: [] };
     if (rank[policy] > rank[e.policy]) e.policy = policy;
     e.services.push(n);

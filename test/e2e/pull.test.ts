@@ -22,6 +22,11 @@ services:
     image: \${REG}/team/fresh:latest
     pull_policy: always
     command: ["sleep", "1000"]
+  ticker:
+    image: \${REG}/team/ticker:latest
+    pull_policy: every_8s
+    profiles: [ticker]
+    command: ["sleep", "1000"]
   absent:
     image: \${REG}/team/absent:latest
     profiles: [absent]
@@ -97,6 +102,25 @@ test('pull_policy and --pull decide what up pulls; a changed image recreates its
   assert.notEqual(never.code, 0);
   assert.match(never.out, /team\/absent:latest of service "absent" is not in the local store and its pull_policy is never/);
   assert.equal(ids().absent, undefined);
+});
+
+test('pull_policy every_8s pulls again only once the last pull is older than 8 s', async () => {
+  reg.push(`${e.dir}/oci`, 'v1', 'team/ticker:latest');
+  const up = () => tsc(['--profile', 'ticker', 'up', '-d', 'ticker']);
+  let r = up();
+  assert.equal(r.code, 0, r.out);
+  assert.ok(pulling(r.out, 'ticker'), r.out);
+  const first = ids().ticker;
+  reg.push(`${e.dir}/oci2`, 'v2', 'team/ticker:latest');
+  r = up();
+  assert.equal(pulling(r.out, 'ticker'), false, `pulled again within 8 s:\n${r.out}`);
+  assert.equal(ids().ticker, first);
+  await new Promise((res) => setTimeout(res, 8500));
+  r = up();
+  assert.ok(pulling(r.out, 'ticker'), r.out);
+  assert.notEqual(ids().ticker, first, 'recreated on the refreshed image');
+  assert.ok(hasExtra('ticker'));
+  assert.equal(tsc(['--profile', 'ticker', 'rm', '-s', '-f', 'ticker']).code, 0);
 });
 
 test('a failed pull names the image and the service and leaves the running stack alone', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyPullFlag, imageDigestsOf, parsePullFlag, pullForUp, servicesInScope, storePolicyOf } from '../../../executor/supervisor/pull-images.ts';
+import { applyPullFlag, imageDigestsOf, parsePullFlag, pullForUp, refreshIntervalMs, servicesInScope, storePolicyOf } from '../../../executor/supervisor/pull-images.ts';
 import { TscError } from '../../../schema/errors.ts';
 import { project, service } from './fakes.ts';
 import type { ProjectEvent } from '../../../executor/supervisor/events.ts';
@@ -72,4 +72,23 @@ test('never with a missing image, and a failed pull, are errors naming image and
   await assert.rejects(pullForUp(failing, store, { emit: () => undefined }),
     (e) => e instanceof TscError && e.code === 'PULL' && /Pulling reg\/x for service "a" failed: connection refused/.test(e.message));
   assert.ok(store.calls.includes('missing reg/y'), 'the other image was still pulled');
+});
+
+test('refresh policies: daily, weekly and every_<duration> pull again once the last pull is older than that', async () => {
+  assert.equal(refreshIntervalMs('daily'), 86_400_000);
+  assert.equal(refreshIntervalMs('weekly'), 7 * 86_400_000);
+  assert.equal(refreshIntervalMs('every_1d12h'), 36 * 3_600_000);
+  assert.equal(refreshIntervalMs('every_90s'), 90_000);
+  assert.equal(refreshIntervalMs('missing'), undefined);
+  assert.throws(() => refreshIntervalMs('every_soon', 'web'), /services\.web\.pull_policy: invalid refresh interval "every_soon"/);
+  assert.throws(() => refreshIntervalMs('every_', 'web'), /invalid refresh interval/);
+  const p = project('p', { a: service({ image: 'reg/a', pull_policy: 'every_1h' }), b: service({ image: 'reg/b', pull_policy: 'daily' }) });
+  const now = Date.parse('2026-01-02T12:00:00Z');
+  const store = {
+    ...fakeStore({ 'reg/a': 'sha256:a', 'reg/b': 'sha256:b' }),
+    refreshedAt: (ref: string) => new Date(ref === 'reg/a' ? '2026-01-02T10:00:00Z' : '2026-01-02T00:00:00Z'),
+  };
+  await pullForUp(p, store, { emit: () => undefined, now: () => now });
+  // a was pulled 2 h ago (> 1 h): again; b 12 h ago (< 24 h): kept.
+  assert.deepEqual(store.calls, ['always reg/a']);
 });
