@@ -130,7 +130,15 @@ export function parseYamlFast(text: string): { tree: Tree; tagged: boolean } | u
   if (typeof root !== 'object' || Array.isArray(root) || root instanceof Tagged) return undefined;
   const tagged = sawTag;
   // Without an anchor (`&`) there is no alias, so nothing is shared and the copy pass can be skipped.
-  return { tree: (text.includes('&') ? unshare(root, new Set()) : root) as Tree, tagged };
+  if (!text.includes('&')) return { tree: root as Tree, tagged };
+  // Copies are bounded like yaml-tree.ts's expansion: an alias bomb is the full parser's to report.
+  budget = Math.max(1_000_000, text.length * 10);
+  try {
+    return { tree: unshare(root, new Set()) as Tree, tagged };
+  } catch (e) {
+    if (e === TOO_BIG) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -138,8 +146,12 @@ export function parseYamlFast(text: string): { tree: Tree; tagged: boolean } | u
  * builds a fresh copy per use, and later stages may edit a service's tree in place. So a value met a
  * second time is copied.
  */
+let budget = 0;
+const TOO_BIG = new Error('alias expansion over budget');
+
 function unshare(v: unknown, seen: Set<object>): unknown {
   if (v === null || typeof v !== 'object') return v;
+  if (--budget < 0) throw TOO_BIG;
   if (seen.has(v)) return copy(v);
   seen.add(v);
   if (v instanceof Tagged) {
@@ -157,6 +169,7 @@ function unshare(v: unknown, seen: Set<object>): unknown {
 
 function copy(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
+  if (--budget < 0) throw TOO_BIG;
   if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value));
   if (Array.isArray(v)) return v.map(copy);
   const out: Record<string, unknown> = {};

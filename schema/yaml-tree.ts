@@ -46,8 +46,16 @@ export function parseYaml(text: string, file: string): { parsed?: ParsedFile; pr
   const problems: StackFileProblem[] = [];
   const anchors = new Map<string, YNode>();
   let tagged = false;
+  // Aliases are expanded (each use is a fresh copy), so nested aliases could multiply the work
+  // without bound (a "billion laughs" file): stop at a budget linear in the text.
+  const budget = Math.max(1_000_000, text.length * 10);
+  let walked = 0;
   const walk = (node: unknown, path: string): unknown => {
     if (node === null || node === undefined) return null;
+    if (++walked > budget) {
+      if (walked === budget + 1) problems.push({ message: 'aliases expand to too many values (an alias bomb?)', keyPath: path, origin: at((node as YNode).range?.[0] ?? 0) });
+      return null;
+    }
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) {

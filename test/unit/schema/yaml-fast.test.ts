@@ -68,6 +68,14 @@ test('a big stack that merges into every service stays on the fast path (js-yaml
   assert.equal(parseYamlFast(bomb), undefined);
 });
 
+test('an alias bomb is an error from the full parser, not a hang', () => {
+  const lines = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 12; i++) lines.push(`l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]`);
+  const r = parseStackFile(lines.join('\n') + '\n', 'bomb.yaml');
+  assert.equal(r.parsed, undefined);
+  assert.match(r.problems[0]!.message, /too many values/);
+});
+
 test('YAML 1.2 core scalars and compose octal read the same on both paths', () => {
   assertSameTree(
     'a: 0755\nb: 08\nc: 1_000\nd: +12\ne: -0x1F\nf: 0x1F\ng: 1e3\nh: .inf\ni: -.Inf\nj: .NaN\nk: 1.\nl: .5\nm: 0o17\nn: 0b11\n' +
