@@ -198,6 +198,8 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     throw e;
   }
 
+  // A stop that failed is said, and the supervisor ends anyway (the journal keeps it for `down`).
+  const stopFailed = (e: unknown) => { progress.note(`Error while stopping: ${errorText(e)}`); };
   // Signals: the first stops gracefully (reverse dependency order), the second kills.
   let signalled: NodeJS.Signals | undefined;
   const planAbort = new AbortController();
@@ -206,7 +208,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
       signalled = sig;
       planAbort.abort(new TscError('INTERRUPTED', `Interrupted by ${sig}`, { exitCode: 130 }));
       progress.note(foreground ? 'Gracefully stopping... (press Ctrl+C again to force)' : `Stopping on ${sig}`);
-      void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
+      void host.shutdown(o.timeoutMs, stopFailed);
     } else {
       progress.note('Killing...');
       host.hurryUp();
@@ -239,7 +241,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     abortedBy = x;
     say(d.message!);
     planAbort.abort(new TscError('ABORTED', d.message!));
-    void host.stopAll(o.timeoutMs).then(() => host.end('shutdown'));
+    void host.shutdown(o.timeoutMs, stopFailed);
   });
 
   const { followLog, Prefixer } = await import('../../executor/supervisor/logs.ts');
@@ -300,8 +302,7 @@ async function superviseProject(s: Session, lock: ProjectLock, progress: Progres
     await progress.done();
     renderError(failure, { debug: false });
     (o.after ?? progress).note('Stopping what was started');
-    await host.stopAll(o.timeoutMs);
-    await host.end('shutdown');
+    await host.shutdown(o.timeoutMs, stopFailed);
     unsub();
     return failure instanceof TscError ? failure.exitCode : 1;
   }

@@ -57,8 +57,12 @@ export class SupervisorHost {
         return 'ok';
       case 'shutdown': {
         const t = typeof args.timeoutMs === 'number' ? args.timeoutMs : undefined;
-        await this.stopAll(t);
-        setImmediate(() => void this.end('shutdown'));
+        // A failed stop (KILL_TIMEOUT) goes back to the caller; the supervisor goes anyway.
+        try {
+          await this.stopAll(t);
+        } finally {
+          setImmediate(() => void this.end('shutdown'));
+        }
         return 'stopped';
       }
       case 'detach':
@@ -78,6 +82,21 @@ export class SupervisorHost {
       await stopInReverseOrder(this.s, Object.values(this.s.journal.state.containers), o);
     });
     return this.stopping;
+  }
+
+  /**
+   * stopAll, then end, whatever happens: a stop that fails (a PID whose exit never comes, a
+   * cgroup that will not empty) is reported through `onError` and never keeps the supervisor, or
+   * a foreground `up`, waiting for ever. The journal keeps what is left for `down`.
+   */
+  async shutdown(timeoutMs?: number, onError?: (e: unknown) => void): Promise<void> {
+    try {
+      await this.stopAll(timeoutMs);
+    } catch (e) {
+      onError?.(e);
+    } finally {
+      await this.end('shutdown');
+    }
   }
 
   hurryUp(): void {

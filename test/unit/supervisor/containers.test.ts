@@ -110,3 +110,34 @@ test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with 
   await removeContainer(ctx, ctx.journal.container(c.id)!);
   assert.deepEqual([...fake.live].filter((x) => x.startsWith('proc')), []);
 });
+
+test('shutdown ends the supervisor host even when a stop fails (no foreground up waits for ever)', async () => {
+  const { SupervisorHost } = await import('../../../executor/supervisor/host.ts');
+  const { Supervisor } = await import('../../../executor/supervisor/supervisor.ts');
+  const name = `${env.project}shut`;
+  const fake = new FakeEngine({ ignoreTerm: ['web'] });
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, { web: service({ stop_grace_period: 0 }) });
+  const c = await startContainer(ctx, await createContainer(ctx, p, 'web', 1, { configHash: 'h' }));
+  const realKill = ctx.engine.runtime.kill;
+  const realKillAll = ctx.engine.cgroups.killAll;
+  ctx.engine.runtime.kill = () => true;
+  ctx.engine.cgroups.killAll = async () => undefined;
+  const before = stopLimits.killWaitMs;
+  stopLimits.killWaitMs = 50;
+  const sup = new Supervisor(ctx);
+  const host = new SupervisorHost(ctx, sup);
+  const errors: unknown[] = [];
+  try {
+    await host.shutdown(0, (e) => errors.push(e));
+    assert.deepEqual(await host.ended, { how: 'shutdown' });
+    assert.equal(errors.length, 1);
+    assert.match(String((errors[0] as Error).message), /KILL_TIMEOUT|SIGKILL/);
+  } finally {
+    stopLimits.killWaitMs = before;
+    ctx.engine.runtime.kill = realKill;
+    ctx.engine.cgroups.killAll = realKillAll;
+  }
+  await removeContainer(ctx, ctx.journal.container(c.id)!);
+  assert.deepEqual([...fake.live].filter((x) => x.startsWith('proc')), []);
+});
