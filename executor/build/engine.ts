@@ -2,25 +2,23 @@
 // steps against the cache, write the image and tag it. Stages are built on demand (FROM <stage>,
 // COPY --from=<stage>), each once per build. Filesystem steps (RUN, COPY, ADD) go through the
 // cache (cache.ts); config steps only change the state.
-import { readFileSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, posix } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.ts';
 import { BuildError, type BuildErrorCode } from './errors.ts';
 import { parseDockerfile, flagOf, flagsOf, checkFlags, type Instr, type Parsed, type Stage } from './parse.ts';
-import {
-  applyMeta, commandOf, createdBy, declareArgs, envMap, globalArgs, hashKey, MetaError, runEnv, stageVars,
-  type BuildConfig, type StageState,
-} from './state.ts';
-import { processWord, processWords, WordError } from './words.ts';
+import { applyMeta, createdBy, declareArgs, envMap, globalArgs, hashKey, MetaError, type BuildConfig, type StageState } from './state.ts';
+import { processWord, WordError } from './words.ts';
 import { BuildCache, FileHashes } from './cache.ts';
 import { commitLayer, upperIsEmpty } from './layer.ts';
-import { acquireBuildNetwork, runStep } from './run.ts';
-import { collectSources, cleanSource, resolveInRoot, sourcesDigest, SourceError, type SourceItem } from './sources.ts';
-import { copyInto, isDirIn, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
-import { parseRunMount, type RunMount } from './mounts.ts';
+import { acquireBuildNetwork } from './run.ts';
+import { SourceError } from './sources.ts';
+import { makeDirIn } from './copy.ts';
 import { withRootfs } from './rootfs-step.ts';
 import { sweepStaleBuilds } from './sweep.ts';
+import { runInstr } from './run-instr.ts';
+import { copyInstr } from './copy-instr.ts';
+import { displayText, userOwner, type StepHost, type StepResult } from './step-host.ts';
 import { loadDockerignore, dockerPatterns, type PathMatcher } from '../watch/ignore.ts';
 import { beginLease } from '../image/lease.ts';
 import { chainIds } from '../image/digest.ts';
@@ -28,14 +26,9 @@ import { normalizeRef } from '../image/ref.ts';
 import { writeImage } from '../image/manifest.ts';
 import type { ImageConfigBlob, Manifest } from '../image/oci.ts';
 import type { ImageInfo } from '../image/store.ts';
-import { readContainerEtc } from '../runtime/etc-files.ts';
-import { resolveUser } from '../runtime/user.ts';
 import { TscError } from '../../schema/errors.ts';
 
-/** cgroup parent of RUN containers when the request names no project (a '.' no compose project name has). */
-export const DEFAULT_BUILD_PROJECT = 'build.tscompose';
-/** Where a `RUN <<EOF` script with a shebang is mounted for its step. */
-const RUN_SCRIPT = '/.tscompose-run-script';
+export { DEFAULT_BUILD_PROJECT, displayText } from './step-host.ts';
 
 export async function runBuild(req: BuildRequest): Promise<BuildResult> {
   if (!req.tags.length) throw new TscError('BUILD_ARGS', `build ${req.name}: no tag to give the image`);
@@ -52,19 +45,19 @@ export async function runBuild(req: BuildRequest): Promise<BuildResult> {
 
 interface StageOut { state: StageState }
 
-class Builder {
-  private readonly req: BuildRequest;
-  private readonly cache: BuildCache;
-  private file = 'Dockerfile';
+class Builder implements StepHost {
+  readonly req: BuildRequest;
+  readonly cache: BuildCache;
+  file = 'Dockerfile';
   private parsed!: Parsed;
   private globals: Record<string, string | undefined> = {};
   private readonly stages = new Map<number, Promise<StageOut>>();
   private readonly stepNo = new Map<Instr, number>();
   private total = 0;
   private cached = 0;
-  private hashes: FileHashes;
+  readonly hashes: FileHashes;
   private ignore: PathMatcher | undefined;
-  private readonly buildArgs: Record<string, string | null>;
+  readonly buildArgs: Record<string, string | null>;
   private netRelease: (() => Promise<void>) | undefined;
 
   constructor(req: BuildRequest) {
@@ -99,6 +92,21 @@ class Builder {
     return this.finish(out.state);
   }
 
+  get escape(): string { return this.parsed.escape; }
+
+  output(ins: Instr, stream: 'stdout' | 'stderr', line: string): void {
+    this.emit({ type: 'output', name: this.req.name, step: this.stepNo.get(ins) ?? 0, stream, line });
+  }
+
+  async stageState(ref: string, before: number): Promise<StageState | undefined> {
+    const s = this.stageRef(ref, before);
+    return s ? (await this.stage(s.index)).state : undefined;
+  }
+
+  async useBuildNetwork(): Promise<void> {
+    this.netRelease ??= await acquireBuildNetwork();
+  }
+
   /** Lets go of the build network if a RUN of this build used it (kept between steps). */
   async releaseNetwork(): Promise<void> {
     const r = this.netRelease;
@@ -121,7 +129,7 @@ class Builder {
     }
   }
 
-  private ignoreMatcher(): PathMatcher | undefined {
+  ignoreMatcher(): PathMatcher | undefined {
     if (this.ignore === undefined) {
       const df = this.req.dockerfile ?? 'Dockerfile';
       const rel = isAbsolute(df) ? relative(this.req.contextDir, df) : df;
@@ -131,7 +139,7 @@ class Builder {
     return this.ignore;
   }
 
-  private err(code: BuildErrorCode, line: number, message: string, opts: { step?: string; hint?: string; cause?: unknown } = {}): BuildError {
+  err(code: BuildErrorCode, line: number, message: string, opts: { step?: string; hint?: string; cause?: unknown } = {}): BuildError {
     return new BuildError(code, this.file, line, message, opts);
   }
 
@@ -248,7 +256,7 @@ class Builder {
     return { state: st };
   }
 
-  private async imageState(ref: string, from: Instr): Promise<StageState> {
+  async imageState(ref: string, from: Instr): Promise<StageState> {
     const info = await this.resolveImage(ref, from);
     const store = this.req.store;
     const manifest = store.blobs.readJson<Manifest>(info.digest);
@@ -290,7 +298,7 @@ class Builder {
     }
   }
 
-  private async evalStep(ins: Instr, st: StageState, stage: Stage): Promise<{ state: StageState; cached?: boolean }> {
+  private async evalStep(ins: Instr, st: StageState, stage: Stage): Promise<StepResult> {
     const esc = this.parsed.escape;
     switch (ins.keyword) {
       case 'ARG': {
@@ -298,8 +306,8 @@ class Builder {
         declareArgs(args, ins.args, this.buildArgs, this.globals, esc, envMap(st.config));
         return { state: { ...st, args }, cached: !st.ranHere };
       }
-      case 'RUN': return this.runInstr(ins, st);
-      case 'COPY': case 'ADD': return this.copyInstr(ins, st, stage);
+      case 'RUN': return runInstr(this, ins, st);
+      case 'COPY': case 'ADD': return copyInstr(this, ins, st, stage.index);
       case 'WORKDIR': {
         // As BuildKit: the dir is made (a layer only when it was missing), so the image has it
         // even when no RUN or COPY follows.
@@ -329,8 +337,8 @@ class Builder {
   }
 
   /** A filesystem step through the cache: one computation per key, even across concurrent builds. */
-  private async cachedStep(st: StageState, descriptor: unknown, history: string,
-    exec: (layerDirs: string[]) => Promise<{ upperDir: string; dispose(): Promise<void> }>): Promise<{ state: StageState; cached?: boolean }> {
+  async cachedStep(st: StageState, descriptor: unknown, history: string,
+    exec: (layerDirs: string[]) => Promise<{ upperDir: string; dispose(): Promise<void> }>): Promise<StepResult> {
     const key = hashKey(st.key, JSON.stringify(descriptor));
     const hit = () => {
       if (this.req.noCache) return undefined;
@@ -364,210 +372,10 @@ class Builder {
     });
   }
 
-  private layerDirs(st: StageState): Promise<string[]> {
+  layerDirs(st: StageState): Promise<string[]> {
     const store = this.req.store;
     const chains = chainIds(st.diffIds);
     return Promise.all(chains.map((c, i) => store.layers.ensure(c, st.diffIds[i]!, store.blobs.path(st.layers[i]!.digest))));
-  }
-
-  private async runInstr(ins: Instr, st: StageState): Promise<{ state: StageState; cached?: boolean }> {
-    checkFlags(ins, this.file, ['mount', 'network', 'security']);
-    if (flagOf(ins, 'security') !== undefined && flagOf(ins, 'security') !== 'sandbox') {
-      throw this.err('BUILD_UNSUPPORTED', ins.line, `RUN --security=${flagOf(ins, 'security')} is not supported`, { step: displayText(ins) });
-    }
-    const netFlag = flagOf(ins, 'network');
-    if (netFlag !== undefined && !['default', 'none', 'host'].includes(netFlag)) throw this.err('BUILD_SYNTAX', ins.line, `RUN --network=${netFlag}: expected default, none or host`);
-    const network = (netFlag ?? this.req.network ?? 'default') as 'default' | 'none' | 'host';
-    const mounts: RunMount[] = [];
-    for (const m of flagsOf(ins, 'mount')) {
-      try { mounts.push(parseRunMount(m, st.config.WorkingDir)); } catch (e) {
-        throw this.err('BUILD_UNSUPPORTED', ins.line, `RUN --mount=${m}: ${e instanceof Error ? e.message : String(e)}`, { step: displayText(ins) });
-      }
-    }
-    // Bind mounts of the context: resolved inside it (never through a symlink out), keyed by content.
-    const binds: { source: string; target: string; readOnly?: boolean; file?: boolean }[] = [];
-    const mountKeys: unknown[] = [];
-    for (const m of mounts) {
-      if (m.type === 'cache') {
-        binds.push({ source: this.cache.mountDir(m.id), target: m.target, ...(m.readOnly ? { readOnly: true } : {}) });
-        mountKeys.push({ cache: m.id, target: m.target });
-      } else if (m.type === 'bind') {
-        const rel = cleanSource(m.source);
-        const abs = resolveInRoot(this.req.contextDir, rel);
-        if (!abs || (rel !== '' && this.ignoreMatcher()?.matches(rel))) {
-          throw this.err('BUILD_RUN', ins.line, `RUN --mount source "${m.source}" is not in the build context`, { step: displayText(ins) });
-        }
-        const items = collectSources(this.req.contextDir, [m.source], '/', true, this.ignoreMatcher());
-        const isFile = items[0]?.kind === 'file';
-        binds.push({ source: abs, target: m.target, readOnly: true, ...(isFile ? { file: true } : {}) });
-        mountKeys.push({ bind: sourcesDigest(items, this.hashes.hash), target: m.target });
-      } else {
-        mountKeys.push({ tmpfs: m.target, size: m.size });
-      }
-    }
-    const tmpfs = mounts.filter((m): m is Extract<RunMount, { type: 'tmpfs' }> => m.type === 'tmpfs').map((m) => ({ target: m.target, ...(m.size ? { size: m.size } : {}) }));
-    const locked = mounts.filter((m): m is Extract<RunMount, { type: 'cache' }> => m.type === 'cache' && m.sharing === 'locked').map((m) => this.cache.mountDir(m.id));
-    const shell = st.config.Shell;
-    let argv: string[];
-    let script: string | undefined;
-    if (ins.heredocs.length && /^(<<-?["']?[A-Za-z_][A-Za-z0-9_.-]*["']?\s*)+$/.test(ins.args)) {
-      const body = ins.heredocs.map((h) => h.body).join('');
-      if (body.startsWith('#!')) {
-        // A script with its own interpreter (`#!/usr/bin/env python3`) is run as a file, as
-        // BuildKit does: bind-mounted read-only for the step, so it never lands in the layer.
-        script = body;
-        argv = [RUN_SCRIPT];
-      } else {
-        // `RUN <<EOF` alone: the body is the shell script.
-        argv = [...(shell ?? ['/bin/sh', '-c']), body];
-      }
-    } else if (ins.heredocs.length) {
-      // `RUN cmd <<EOF`: the shell itself feeds the body to the command.
-      const bodies = ins.heredocs.map((h) => `${h.body}${h.name}\n`).join('');
-      argv = [...(shell ?? ['/bin/sh', '-c']), `${ins.args}\n${bodies}`];
-    } else {
-      argv = commandOf(ins.args, shell).argv;
-    }
-    const env = runEnv(st, this.buildArgs);
-    const user = st.config.User ?? '';
-    const workdir = st.config.WorkingDir ?? '/';
-    const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mountKeys };
-    const history = createdBy(ins, argv.join(' '));
-    const descriptorWithScript = script === undefined ? descriptor : { ...descriptor, script };
-    return this.cachedStep(st, descriptorWithScript, history, async (layerDirs) => {
-      if (network === 'default' && !this.netRelease) this.netRelease = await acquireBuildNetwork();
-      let scriptDir: string | undefined;
-      if (script !== undefined) {
-        scriptDir = join(this.req.store.root, 'tmp', `build-heredoc-${process.pid}-${randomBytes(6).toString('hex')}`);
-        mkdirSync(scriptDir, { recursive: true });
-        writeFileSync(join(scriptDir, 'script'), script, { mode: 0o755 });
-        binds.push({ source: join(scriptDir, 'script'), target: RUN_SCRIPT, readOnly: true, file: true });
-      }
-      try {
-      const out = await this.cache.withMountLocks(locked, () => runStep({
-        store: this.req.store, layerDirs, signal: this.req.signal,
-        step: {
-          argv, env, user, workdir, network, ...(this.req.shmSize ? { shmSize: this.req.shmSize } : {}),
-          ...(this.req.extraHosts ? { extraHosts: this.req.extraHosts } : {}),
-          binds, tmpfs,
-          project: this.req.project ?? DEFAULT_BUILD_PROJECT, name: `build-${this.req.name}`,
-        },
-        onLine: (stream, line) => {
-          this.emit({ type: 'output', name: this.req.name, step: this.stepNo.get(ins) ?? 0, stream, line });
-        },
-      }));
-      if (out.code !== 0) {
-        await out.dispose();
-        const last = out.tail.slice(-10);
-        throw this.err('BUILD_RUN', ins.line,
-          `"${displayText(ins)}" did not complete successfully: exit code ${out.code}${last.length ? `\n${last.map((l) => `  > ${l}`).join('\n')}` : ''}`,
-          { step: displayText(ins) });
-      }
-      return out;
-      } finally {
-        if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
-      }
-    });
-  }
-
-  private async copyInstr(ins: Instr, st: StageState, stage: Stage): Promise<{ state: StageState; cached?: boolean }> {
-    const isAdd = ins.keyword === 'ADD';
-    checkFlags(ins, this.file, isAdd ? ['chown', 'chmod', 'link'] : ['from', 'chown', 'chmod', 'link']);
-    const esc = this.parsed.escape;
-    const vars = stageVars(st);
-    const json = ins.args.trim().startsWith('[') ? parseJsonList(ins.args) : undefined;
-    const words = json ?? processWords(ins.args, vars, { escape: esc });
-    if (words.length < 2) throw this.err('BUILD_SYNTAX', ins.line, `${ins.keyword} requires at least two arguments, but got ${words.length}`, { step: displayText(ins) });
-    const destRaw = words[words.length - 1]!;
-    const specs = words.slice(0, -1);
-    const workdir = st.config.WorkingDir ?? '/';
-    let dest = destRaw.startsWith('/') ? destRaw : posix.join(workdir, destRaw);
-    const destIsDir = destRaw.endsWith('/') || destRaw === '.' || specs.length > 1;
-    if (dest !== '/' && dest.endsWith('/')) dest = dest.slice(0, -1);
-    const chown = flagOf(ins, 'chown') !== undefined ? processWord(flagOf(ins, 'chown')!, vars, { escape: esc }) : undefined;
-    const chmodRaw = flagOf(ins, 'chmod');
-    const chmod = chmodRaw !== undefined ? parseChmod(chmodRaw) : undefined;
-    if (chmodRaw !== undefined && chmod === undefined) throw this.err('BUILD_SYNTAX', ins.line, `invalid --chmod=${chmodRaw}: an octal mode is expected`);
-    const fromRaw = flagOf(ins, 'from');
-    const from = fromRaw !== undefined ? processWord(fromRaw, vars, { escape: esc }) : undefined;
-    for (const s of specs) {
-      if (/^[a-z]+:\/\//i.test(s) || s.startsWith('git@')) {
-        throw this.err('BUILD_UNSUPPORTED', ins.line, `${ins.keyword} ${s}: remote sources are not supported (no network access during builds here); download the file into the build context`, { step: displayText(ins) });
-      }
-    }
-
-    // Where the sources come from: the context, a stage, an image, an additional context, heredocs.
-    const heredocNames = new Set(ins.heredocs.map((h) => h.name));
-    const hdSpecs = specs.filter((s) => /^<<-?/.test(s) && heredocNames.has(s.replace(/^<<-?["']?|["']$/g, '')));
-    const fileSpecs = specs.filter((s) => !hdSpecs.includes(s));
-    let source: { kind: 'context'; dir: string } | { kind: 'state'; state: StageState };
-    if (from === undefined) source = { kind: 'context', dir: this.req.contextDir };
-    else {
-      const s = this.stageRef(from, stage.index);
-      const extra = this.req.additionalContexts?.[from];
-      if (s) source = { kind: 'state', state: (await this.stage(s.index)).state };
-      else if (extra && 'dir' in extra) source = { kind: 'context', dir: extra.dir };
-      else source = { kind: 'state', state: await this.imageState(from, ins) };
-    }
-    const ctxIgnore = source.kind === 'context' && source.dir === this.req.contextDir ? this.ignoreMatcher() : undefined;
-
-    let digest = '';
-    let contextItems: SourceItem[] = [];
-    if (source.kind === 'context' && fileSpecs.length) {
-      contextItems = collectSources(source.dir, fileSpecs, dest, destIsDir, ctxIgnore);
-      digest = sourcesDigest(contextItems, this.hashes.hash);
-    } else if (source.kind === 'state') {
-      digest = hashKey('state', source.state.key, ...fileSpecs.map(cleanSource));
-    }
-    const hd = ins.heredocs.filter((h) => hdSpecs.some((s) => s.replace(/^<<-?["']?|["']$/g, '') === h.name))
-      .map((h) => ({ name: h.name, body: h.expand ? expandHeredoc(h.body, vars, esc) : h.body }));
-    const descriptor = { op: ins.keyword, digest, specs, dest, destIsDir, chown, chmod, hd, workdir };
-    const history = createdBy(ins);
-    return this.cachedStep(st, descriptor, history, (layerDirs) => withRootfs(this.req.store, layerDirs, async (merged) => {
-      const owner = chown !== undefined ? ownerOf(chown, merged) : (source.kind === 'state' ? undefined : { uid: 0, gid: 0 });
-      if (workdir !== '/') makeDirIn(merged, workdir);
-      // `COPY file /usr/local/bin` puts the file into a dir the image already has (docker's rule).
-      const intoDir = destIsDir || isDirIn(merged, dest);
-      if (source.kind === 'context' && contextItems.length) {
-        const items = intoDir === destIsDir ? contextItems : collectSources(source.dir, fileSpecs, dest, true, ctxIgnore);
-        await this.applyItems(merged, items, isAdd, owner, chmod);
-      } else if (source.kind === 'state' && fileSpecs.length) {
-        const srcDirs = await this.layerDirs(source.state);
-        // The source side is a read view: its (empty) upper dir is thrown away.
-        const src = await withRootfs(this.req.store, srcDirs, async (srcRoot) => {
-          const items = collectSources(srcRoot, fileSpecs, dest, intoDir);
-          copyInto(merged, items, owner ? { owner, ...(chmod !== undefined ? { chmod } : {}) } : (chmod !== undefined ? { chmod } : {}));
-        });
-        await src.dispose();
-      }
-      if (hd.length) {
-        const tmp = join(this.req.store.root, 'tmp', `build-heredoc-${process.pid}-${randomBytes(6).toString('hex')}`);
-        mkdirSync(tmp, { recursive: true });
-        try {
-          for (const h of hd) writeFileSync(join(tmp, h.name), h.body, { mode: 0o644 });
-          const items = collectSources(tmp, hd.map((h) => h.name), dest, intoDir);
-          copyInto(merged, items, { owner: owner ?? { uid: 0, gid: 0 }, ...(chmod !== undefined ? { chmod } : {}) });
-        } finally {
-          rmSync(tmp, { recursive: true, force: true });
-        }
-      }
-    }));
-  }
-
-  /** Context items into the rootfs; for ADD, a local tar archive given as a source is extracted. */
-  private async applyItems(merged: string, items: SourceItem[], isAdd: boolean, owner: CopyOwner | undefined, chmod: number | undefined): Promise<void> {
-    const opts = { ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) };
-    if (!isAdd) { copyInto(merged, items, opts); return; }
-    const { isArchive, extractArchive } = await import('./archive.ts');
-    const plain: SourceItem[] = [];
-    for (const it of items) {
-      // Only top-level file sources are archives (files inside a copied dir are copied as they are).
-      if (it.kind === 'file' && isArchive(it.abs) && !items.some((o) => o !== it && o.kind === 'dir' && it.rel.startsWith(`${o.rel}/`))) {
-        const destDir = it.dest.endsWith(`/${posix.basename(it.rel)}`) ? posix.dirname(it.dest) : it.dest;
-        await extractArchive(this.req.store, it.abs, merged, destDir);
-      } else plain.push(it);
-    }
-    copyInto(merged, plain, opts);
   }
 
   private async finish(st: StageState): Promise<BuildResult> {
@@ -593,39 +401,6 @@ class Builder {
   }
 }
 
-function ownerOf(chown: string, merged: string): CopyOwner {
-  const [u, g] = chown.split(':');
-  const passwd = readContainerEtc(merged, 'passwd');
-  const group = readContainerEtc(merged, 'group');
-  const r = resolveUser(g !== undefined ? `${u}:${g}` : u, undefined, passwd, group);
-  // `--chown=user` (no group): the gid is the same number as the uid (BuildKit's rule).
-  return { uid: r.uid, gid: g !== undefined ? r.gid : (/^\d+$/.test(u ?? '') ? r.uid : r.gid) };
-}
-
-function userOwner(user: string, merged: string): CopyOwner {
-  const r = resolveUser(user, undefined, readContainerEtc(merged, 'passwd'), readContainerEtc(merged, 'group'));
-  return { uid: r.uid, gid: r.gid };
-}
-
-function parseJsonList(text: string): string[] | undefined {
-  try {
-    const v = JSON.parse(text.trim()) as unknown;
-    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v as string[] : undefined;
-  } catch { return undefined; }
-}
-
-function expandHeredoc(body: string, vars: (n: string) => string | undefined, esc: string): string {
-  // Unquoted heredoc names expand variables (BuildKit); quotes in the body stay as written.
-  return body.replace(/\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g, (m) => processWord(m, vars, { escape: esc }));
-}
-
 function safeWord(w: string, globals: Record<string, string | undefined>, esc: string): string {
   try { return processWord(w, (n) => globals[n], { escape: esc }); } catch { return w; }
-}
-
-export function displayText(ins: Instr): string {
-  const flags = ins.flags.map((f) => (f.value === null ? `--${f.name}` : `--${f.name}=${f.value}`));
-  const first = ins.args.split('\n')[0] ?? '';
-  const t = [ins.keyword, ...flags, first].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
-  return ins.text.startsWith('ONBUILD ') ? `ONBUILD ${t}` : t.length > 120 ? `${t.slice(0, 117)}...` : t;
 }

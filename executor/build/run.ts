@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ImageStore } from '../image/store.ts';
 import type { Service, ServiceVolume } from '../../schema/model.ts';
-import { mountRootfs, removeRootfs, rootfsPaths } from '../rootfs/rootfs.ts';
+import { mountRootfs, removeRootfs, rootfsPaths, unmountRootfs } from '../rootfs/rootfs.ts';
 import { buildSpec, launch, waitExit, waiterGone } from '../runtime/runtime.ts';
 import { readContainerEtc } from '../runtime/etc-files.ts';
 import { makeDirIn } from './copy.ts';
@@ -137,6 +137,7 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
     const timer = setInterval(() => tailer.poll(), 100);
     const onAbort = () => { void driver.killAll(handle).catch(() => undefined); };
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) onAbort(); // aborted while launching
     let exit;
     try {
       exit = await waitExit(dir);
@@ -150,17 +151,12 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
     await waiterGone(dir);
     if (o.signal?.aborted) throw o.signal.reason;
     // The rootfs goes now; the upper dir stays for the caller to archive.
-    await unmountOnly(dir);
+    await unmountRootfs(dir);
     return { code: exit.code, signal: exit.signal, tail, upperDir: rootfsPaths(dir).upper, dispose };
   } catch (e) {
     await dispose().catch(() => undefined);
     throw e;
   }
-}
-
-async function unmountOnly(dir: string): Promise<void> {
-  const { unmountRootfs } = await import('../rootfs/rootfs.ts');
-  await unmountRootfs(dir);
 }
 
 const BUILD_NET = 'tscompose_build';
