@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync, symlinkSync, readFileSync, readdirSync, exist
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { testEnv, leftovers, cgroupDirs, type TestEnv } from '../../helpers/env.ts';
-import { busyboxImage, BUSYBOX_REF } from '../../helpers/images.ts';
+import { busyboxImage, debianImage, BUSYBOX_REF, DEBIAN_REF, DEBIAN_MISSING, testImagesDir } from '../../helpers/images.ts';
 import { runImage } from '../../helpers/run-image.ts';
 import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
 import { buildImage, BuildError, type BuildEvent, type BuildRequest } from '../../../executor/build/build.ts';
@@ -375,4 +375,25 @@ test('RUN --mount=type=bind reads the context read-only and keys the cache on it
   const third = await build(ctx);
   assert.deepEqual(stepStates(third.events), ['1 done', '2 cached', '3 done']);
   assert.deepEqual((await run(third.image, look)).stdout.slice(0, 1), ['dep-2']);
+});
+
+const haveDebian = existsSync(join(testImagesDir, 'debian', 'rootfs.tar'));
+test('a Debian image: SHELL bash, a user made by useradd, USER by name, a locked apt cache mount', { skip: haveDebian ? false : DEBIAN_MISSING }, async () => {
+  assert.ok(await debianImage(store));
+  const ctx = context({
+    Dockerfile: [
+      `FROM ${DEBIAN_REF}`,
+      'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+      'RUN useradd --create-home --uid 1500 app && [[ -n "$BASH_VERSION" ]] && echo bash > /shell',
+      'RUN --mount=type=cache,target=/var/cache/apt,sharing=locked ls -d /var/cache/apt > /apt-cache',
+      'USER app',
+      'WORKDIR /home/app/work',
+      'RUN id -un > whoami && pwd >> whoami',
+      'CMD ["bash", "-c", "cat /shell /apt-cache whoami"]',
+    ].join('\n'),
+  });
+  const r = await build(ctx);
+  const out = await run(r.image);
+  assert.equal(out.code, 0, out.stderr.join('\n'));
+  assert.deepEqual(out.stdout, ['bash', '/var/cache/apt', 'app', '/home/app/work']);
 });
