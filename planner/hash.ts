@@ -78,16 +78,25 @@ function writeText(s: string): void {
 /**
  * A string as JSON would quote it, without JSON.stringify where nothing needs escaping (the common
  * case). Raw control characters are left as they are: the text only has to be unambiguous, and it
- * is: without `"` or `\` inside, the quotes delimit it.
+ * is: without `"` or `\` inside, the quotes delimit it. One pass: copied while checked.
  */
 function writeString(s: string): void {
-  if (s.includes('"') || s.includes('\\')) {
-    writeText(JSON.stringify(s));
-    return;
+  reserve(s.length * 3 + 2);
+  const b = buf;
+  let o = len;
+  b[o++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) return writeText(JSON.stringify(s));
+    if (c >= 0x80) {
+      if (s.includes('"', i) || s.includes('\\', i)) return writeText(JSON.stringify(s));
+      o += utf8.encodeInto(s.slice(i), b.subarray(o)).written;
+      break;
+    }
+    b[o++] = c;
   }
-  writeByte(0x22);
-  writeText(s);
-  writeByte(0x22);
+  b[o++] = 0x22;
+  len = o;
 }
 
 /**
