@@ -33,6 +33,7 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
   const project = t.project!;
   const base = project.services[serviceName];
   if (!base) throw new UsageError(`No such service: "${serviceName}"`);
+  const pull = (await import('../../executor/supervisor/pull-images.ts')).parsePullFlag(o.pull);
   const progress = createProgress(progressMode(t.globals.progress));
   const deps = Object.keys(base.depends_on ?? {});
   if (o.deps !== false && deps.length) {
@@ -51,7 +52,7 @@ export async function runRun(cmd: Command, serviceName: string, command: string[
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
     else env[kv] = process.env[kv] ?? null;
   }
-  const svc: Service = { ...base, environment: env, restart: 'no' };
+  const svc: Service = { ...base, environment: env, restart: 'no', ...(pull ? { pull_policy: pull } : {}) };
   delete svc.deploy;
   delete svc.container_name;
   if (command.length) svc.command = command;

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 export interface RunOpts {
   detach?: boolean; rm?: boolean; env?: string[]; name?: string; publish?: string[]; entrypoint?: string;
   deps: boolean; servicePorts?: boolean; user?: string; workdir?: string; tty: boolean; t?: boolean; interactive: boolean; label?: string[];
+  pull?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('-i, --interactive', 'Keep STDIN open and forward it to the command (the default)', true)
     .option('--no-interactive', 'Do not forward STDIN (the command reads an empty input)')
     .option('-l, --label <KEY=VAL>', 'Add or override a label (repeatable)', collect)
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never"); default: the service\'s pull_policy')
     .passThroughOptions()
     .action(async (service: string, command: string[], opts: RunOpts, cmd: Command) => {
       const { runRun } = await import('./run-run.ts');

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--timestamps', 'Show timestamps')
     .option('--build', 'Build images before starting containers')
     .option('--no-build', 'Don\'t build an image, even if it\'s missing')
-    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never"|"build"); default: each service\'s pull_policy')
     .option('--watch', 'Watch source code and the stack file and sync, restart or recreate services on change (develop.watch)')
     .addOption(new Option('--supervisor-fd <fd>').hideHelp())
     .action(async (services: string[], opts: UpOpts, cmd: Command) => {

@@ -43,11 +43,12 @@ export function containerName(project: Project, serviceName: string, number: num
 }
 
 function pullPolicy(s: Service): 'always' | 'missing' | 'never' {
+  // A service that builds its image runs the local build (`up`/`run` built it first), never a
+  // pull, whatever its policy says (`up --pull always` sets every service's).
+  if (s.build) return 'never';
   const p = s.pull_policy;
   if (p === 'always') return 'always';
   if (p === 'never') return 'never';
-  // A service that builds its image runs the local build (`up` built it first), never a pull.
-  if (s.build && (p === undefined || p === 'build')) return 'never';
   return 'missing';
 }
 

@@ -12,7 +12,8 @@ import { e2eEnv } from './cli.ts';
 
 const e = e2eEnv('pull');
 const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
+mkdirSync(`${stack}/app`, { recursive: true });
+writeFileSync(`${stack}/app/Dockerfile`, 'FROM tscompose-test/busybox:latest\n');
 writeFileSync(`${stack}/compose.yaml`, `
 services:
   app:
@@ -26,6 +27,10 @@ services:
     image: \${REG}/team/ticker:latest
     pull_policy: every_8s
     profiles: [ticker]
+    command: ["sleep", "1000"]
+  built:
+    build: ./app
+    profiles: [built]
     command: ["sleep", "1000"]
   absent:
     image: \${REG}/team/absent:latest
@@ -104,6 +109,16 @@ test('pull_policy and --pull decide what up pulls; a changed image recreates its
   assert.equal(ids().absent, undefined);
 });
 
+test('run --pull: never refuses a missing image, always fetches the tag\'s current image for the one-off container', () => {
+  const never = tsc(['--profile', 'absent', 'run', '--rm', '--pull', 'never', 'absent', 'true']);
+  assert.notEqual(never.code, 0);
+  assert.match(never.out, /team\/absent:latest/);
+  reg.push(`${e.dir}/oci`, 'v1', 'team/app:latest'); // the tag moves back to v1 upstream
+  const r = tsc(['run', '--rm', '-T', '--pull', 'always', 'app', 'sh', '-c', 'test -e /extra/hello.txt && echo v2 || echo v1']);
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.stdout.trim(), 'v1');
+});
+
 test('pull_policy every_8s pulls again only once the last pull is older than 8 s', async () => {
   reg.push(`${e.dir}/oci`, 'v1', 'team/ticker:latest');
   const up = () => tsc(['--profile', 'ticker', 'up', '-d', 'ticker']);
@@ -121,6 +136,14 @@ test('pull_policy every_8s pulls again only once the last pull is older than 8 s
   assert.notEqual(ids().ticker, first, 'recreated on the refreshed image');
   assert.ok(hasExtra('ticker'));
   assert.equal(tsc(['--profile', 'ticker', 'rm', '-s', '-f', 'ticker']).code, 0);
+});
+
+test('--pull always never pulls the image of a service that builds it: the build makes it', () => {
+  const r = tsc(['--profile', 'built', 'up', '-d', '--pull', 'always', 'built']);
+  assert.equal(r.code, 0, r.out);
+  assert.doesNotMatch(r.out, /Image .*built.* {2}Pulling|registry-1\.docker\.io/);
+  assert.ok(ids().built);
+  assert.equal(tsc(['--profile', 'built', 'rm', '-s', '-f', 'built']).code, 0);
 });
 
 test('a failed pull names the image and the service and leaves the running stack alone', async () => {
