@@ -73,3 +73,10 @@ test('on a real terminal the command gets a TTY, reads what is typed, and its ex
   assert.match(r.stdout, /hello bob/);
   assert.equal(containers().length, 0);
 });
+
+test('the container\'s terminal starts with the caller\'s window size', () => {
+  const cmd = `stty rows 33 cols 111; ${BIN} -p ${e.project} run --rm box stty size`;
+  const r = spawnSync('sh', ['-c', `(sleep 3) | script -qec "${cmd}" /dev/null`], { cwd: stack, env: e.env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /^33 111\r?$/m);
+});

@@ -842,6 +842,11 @@ static int cmd_run(void)
   char pty[64] = "";
   int master = -1, in[2] = { -1, -1 };
   if (S.tty && (master = open_pty("/dev/ptmx", pty, sizeof pty)) < 0) fail("tty", errno, "/dev/ptmx");
+  /* `run -t` on a terminal: the container's pty starts with the caller's window size. */
+  if (master >= 0 && S.tty_out >= 0) {
+    struct winsize ws;
+    if (ioctl(S.tty_out, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) ioctl(master, TIOCSWINSZ, &ws);
+  }
   if (!S.tty && S.stdin_open && S.stdin_fd < 0 && pipe2(in, O_CLOEXEC) < 0) fail("pipe", errno, "");
 
   int flags = 0;
