@@ -214,6 +214,9 @@ class Builder implements StepHost {
 
   private async buildStage(stage: Stage): Promise<StageOut> {
     this.checkAbort();
+    // FROM <stage>: that stage is built first, so this FROM is reported once it can start.
+    const dep = this.stageRef(this.fromText(stage), stage.index);
+    const depState = dep ? (await this.stage(dep.index)).state : undefined;
     const t0 = Date.now();
     this.stepEvent(stage.from, stage, 'running');
     let st: StageState;
@@ -228,10 +231,8 @@ class Builder implements StepHost {
         }
       }
       const ref = this.fromText(stage);
-      const dep = this.stageRef(ref, stage.index);
-      if (dep) {
-        const base = (await this.stage(dep.index)).state;
-        st = { ...base, args: {}, cmdSet: false };
+      if (depState) {
+        st = { ...depState, args: {}, cmdSet: false };
       } else if (ref.toLowerCase() === 'scratch') {
         st = { key: hashKey('scratch'), diffIds: [], layers: [], config: {}, history: [], created: new Date(0).toISOString(), args: {} };
       } else {
