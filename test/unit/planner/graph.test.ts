@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { buildServiceGraph, depsOf, orderNames, withDependencies } from '../../../planner/graph.ts';
 import { StackFileError } from '../../../schema/errors.ts';
 import { project } from './builder.ts';
@@ -132,4 +133,39 @@ test('a short-form depends_on entry is located by its list position', () => {
   p.origins.set('services.web.depends_on[1]', { file: 'compose.yaml', line: 4, col: 20 });
   const e = stackError(() => buildServiceGraph(p));
   assert.equal(e.message, 'compose.yaml:4:20: services.web.depends_on.ghost: service "web" depends on undefined service "ghost"');
+});
+
+test('the numbered graph is consistent: edges point at their dependency, dependents mirror them, order is topological', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,3}$/), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.array(fc.nat(), { maxLength: 3 }), { maxLength: 12 }),
+      (names, picks) => {
+        // names[i] may depend on names[j < i] only: acyclic by construction, in an order unrelated to the names' sort.
+        const services: Record<string, { depends_on?: string[]; links?: string[] }> = {};
+        names.forEach((n, i) => {
+          const deps = i ? (picks[i] ?? []).map((p) => names[p % i] as string) : [];
+          services[n] = i % 2 ? { depends_on: [...new Set(deps)] } : { links: deps };
+        });
+        const g = buildServiceGraph(project(services));
+        assert.deepEqual(g.services, [...names].sort());
+        g.services.forEach((n, i) => assert.equal(g.index.get(n), i));
+        const position = new Map(g.order.map((svc, k) => [svc, k]));
+        assert.equal(position.size, g.services.length);
+        g.deps.forEach((edges, i) => {
+          for (const e of edges) {
+            assert.equal(g.services[e.to], e.dep);
+            assert.ok(g.dependents[e.to]?.includes(i));
+            assert.ok((position.get(e.to) as number) < (position.get(i) as number), `${e.dep} before ${g.services[i]}`);
+          }
+          assert.deepEqual(edges.map((e) => e.to), edges.map((e) => e.to).sort((a, b) => a - b));
+        });
+        g.dependents.forEach((ds, j) => {
+          assert.deepEqual(ds, [...ds].sort((a, b) => a - b));
+          for (const i of ds) assert.ok(g.deps[i]?.some((e) => e.to === j));
+        });
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
