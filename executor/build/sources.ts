@@ -112,7 +112,10 @@ export function collectSources(root: string, specs: string[], dest: string, dest
       found++;
       const base = posix.basename(rel || '/');
       const target = destFor(dest, kind, base, destIsDir || matches.length > 1 || GLOB.test(clean));
-      out.push(item(abs, target, st, kind, realRel));
+      const top = item(abs, target, st, kind, realRel);
+      // A dir source copies its contents: the destination dir, when made, is a plain 0755
+      // root-owned dir (BuildKit's MkdirAll), not a copy of the context dir's own metadata.
+      out.push(kind === 'dir' ? { ...top, mode: 0o755, uid: 0, gid: 0 } : top);
       if (kind === 'dir') walk(abs, realRel, target, ignore, out);
     }
     if (found === 0) {

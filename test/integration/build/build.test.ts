@@ -114,12 +114,14 @@ test('.dockerignore excludes paths (with re-includes); globs pick files', async 
     'a.txt': 'a', 'debug.log': 'x', 'README.md': 'r', 'NOTES.md': 'n',
     'secret/key': 'k', 'secret/keep.txt': 'kept', 'src/node_modules/m.js': 'm', 'src/index.js': 'i',
   });
+  execFileSync('chmod', ['700', ctx]); // a private context dir (mkdtemp) does not make /app private
   const r = await build(ctx);
-  const out = await run(r.image, ['sh', '-c', 'cd /app && find . -type f | sort; ls /docs; cat /bin/a.txt; echo']);
+  const out = await run(r.image, ['sh', '-c', 'cd /app && find . -type f | sort; ls /docs; cat /bin/a.txt; echo; stat -c %a /app']);
   assert.equal(out.code, 0, out.stderr.join('\n'));
   assert.deepEqual(out.stdout, [
     './.dockerignore', './Dockerfile', './NOTES.md', './README.md', './a.txt', './secret/keep.txt', './src/index.js',
     'NOTES.md', 'README.md', 'a', // `COPY a.txt /bin`: /bin is a dir of the image, so the file goes into it
+    '755',
   ]);
 });
 
