@@ -269,15 +269,19 @@ test('concurrent builds sharing a base compute each shared step once', async () 
   assert.deepEqual((await run(rb.image, ['cat', '/shared', '/who'])).stdout, ['shared', 'b']);
 });
 
-test('an aborted build stops its RUN and leaves nothing behind', async () => {
-  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN echo started && sleep 30\n` });
-  const ac = new AbortController();
-  const t0 = Date.now();
-  const p = build(ctx, { signal: ac.signal, onEvent: (e) => { if (e.type === 'output' && e.line === 'started') ac.abort(); } });
-  await assert.rejects(p, (e: unknown) => e instanceof BuildError && e.code === 'BUILD_ABORTED');
-  assert.ok(Date.now() - t0 < 20_000, 'did not wait for the sleep');
-  assert.deepEqual(leftovers(env.dir), []);
-});
+for (const network of ['none', 'default'] as const) {
+  test(`an aborted build (network ${network}) stops its RUN and leaves nothing behind`, async () => {
+    const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN echo started && sleep 30\n` });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const p = build(ctx, { network, signal: ac.signal, onEvent: (e) => { if (e.type === 'output' && e.line === 'started') ac.abort(); } });
+    await assert.rejects(p, (e: unknown) => e instanceof BuildError && e.code === 'BUILD_ABORTED');
+    assert.ok(Date.now() - t0 < 20_000, 'did not wait for the sleep');
+    assert.deepEqual(leftovers(env.dir), [], 'no mount (rootfs, netns), cgroup or process');
+    const nets = existsSync(join(env.run, 'networks')) ? readdirSync(join(env.run, 'networks')).filter((f) => f.endsWith('.json')) : [];
+    assert.deepEqual(nets, [], 'the build network is gone');
+  });
+}
 
 test('--target builds only the stages it needs', async () => {
   const ctx = context({
