@@ -75,7 +75,9 @@ export async function runInstr(b: StepHost, ins: Instr, st: StageState): Promise
   const env = runEnv(st, b.buildArgs);
   const user = st.config.User ?? '';
   const workdir = st.config.WorkingDir ?? '/';
-  const descriptor = { op: 'RUN', argv, env, user, workdir, network, mounts: mountKeys };
+  // Proxy settings reach the RUN but not its cache key (BuildKit: a different proxy gives the same result).
+  const keyEnv = env.slice(0, runEnv(st, {}).length);
+  const descriptor = { op: 'RUN', argv, env: keyEnv, user, workdir, network, mounts: mountKeys };
   const history = createdBy(ins, argv.join(' '));
   const descriptorWithScript = script === undefined ? descriptor : { ...descriptor, script };
   return b.cachedStep(st, descriptorWithScript, history, async (layerDirs) => {
