@@ -4,7 +4,7 @@
 // stage's env, user, workdir and shell. Output is streamed line by line from the waiter's log.
 // Everything made here is undone by `dispose()` (also after a failure or an abort); the upper dir
 // stays until then so the caller can archive it.
-import { mkdirSync, openSync, readSync, closeSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readSync, closeSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ImageStore } from '../image/store.ts';
@@ -44,6 +44,8 @@ export interface RunOutcome {
 }
 
 const TAIL_LINES = 20;
+/** `{project, id}` of a RUN step's container, in its step dir. */
+export const STEP_RECORD = 'step.json';
 export const BUILD_HOSTNAME = 'buildkitsandbox';
 
 export function hostsFile(extraHosts: string[] = []): string {
@@ -79,6 +81,8 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
   };
   try {
     mkdirSync(dir, { recursive: true });
+    // What a sweep needs to end this step's container if this process dies (sweep.ts).
+    writeFileSync(join(dir, STEP_RECORD), JSON.stringify({ project: s.project, id }));
     undo.push(() => removeRootfs(dir));
     const resolv = s.network === 'none' ? '' : hostResolvConf();
     const { merged } = await mountRootfs({

@@ -326,7 +326,7 @@ test('USER and --chown by name from the image\'s /etc/passwd; ONBUILD triggers r
   await assert.rejects(build(arm), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_UNSUPPORTED' && /Dockerfile:1:/.test(e.message));
 });
 
-test('a build first unmounts and removes the step dirs of a build whose process died', async () => {
+test('a build first ends the RUN container, unmounts and removes the step dirs of a build whose process died', async () => {
   const { spawnSync } = await import('node:child_process');
   const { mountRootfs } = await import('../../../executor/rootfs/rootfs.ts');
   const { isMountPoint } = await import('../../../executor/rootfs/mountinfo.ts');
@@ -338,6 +338,26 @@ test('a build first unmounts and removes the step dirs of a build whose process 
   await build(context({ Dockerfile: `FROM ${BUSYBOX_REF}\nENV X=1\n` }));
   assert.equal(isMountPoint(merged), false);
   assert.equal(existsSync(stale), false);
+
+  // A build process killed with -9 in the middle of a RUN: its container keeps running until the next build.
+  const { spawn } = await import('node:child_process');
+  const ctx = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nRUN echo running && sleep 60\n` });
+  const script = `
+    const { openImageStore } = await import(${JSON.stringify(new URL('../../../executor/image/store.ts', import.meta.url).pathname)});
+    const { buildImage } = await import(${JSON.stringify(new URL('../../../executor/build/build.ts', import.meta.url).pathname)});
+    await buildImage({ name: 'killed', contextDir: ${JSON.stringify(ctx)}, tags: ['test/killed'], network: 'none', project: ${JSON.stringify(env.project)},
+      store: openImageStore(${JSON.stringify(join(env.root, 'images'))}), onEvent: (e) => { if (e.type === 'output') console.log(e.line); } });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('running')) resolve(); });
+    child.on('exit', () => reject(new Error('the build process ended before its RUN started')));
+  });
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  assert.ok(cgroupDirs().some((d) => d.includes(env.project)), 'the RUN container outlived its build process');
+  await build(context({ Dockerfile: `FROM ${BUSYBOX_REF}\nENV X=2\n` }));
+  assert.deepEqual(cgroupDirs().filter((d) => d.includes(env.project)), [], 'the next build ended it');
+  assert.deepEqual(leftovers(env.dir), []);
 });
 
 test('network default: a RUN gets an address and a default route on the build network, which goes with the build', async () => {
