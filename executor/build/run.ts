@@ -82,7 +82,7 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
   try {
     mkdirSync(dir, { recursive: true });
     // What a sweep needs to end this step's container if this process dies (sweep.ts).
-    writeFileSync(join(dir, STEP_RECORD), JSON.stringify({ project: s.project, id }));
+    writeFileSync(join(dir, STEP_RECORD), JSON.stringify({ project: s.project, id, network: s.network }));
     undo.push(() => removeRootfs(dir));
     const resolv = s.network === 'none' ? '' : hostResolvConf();
     const { merged } = await mountRootfs({
@@ -163,7 +163,7 @@ export async function runStep(o: { store: ImageStore; layerDirs: string[]; step:
   }
 }
 
-const BUILD_NET = 'tscompose_build';
+export const BUILD_NET = 'tscompose_build';
 let netUsers = 0;
 let netReady: Promise<void> | undefined;
 

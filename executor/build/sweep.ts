@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { unmountRootfs } from '../rootfs/rootfs.ts';
 import { waiterGone } from '../runtime/runtime.ts';
 import { detectCgroupDriver } from '../cgroup/driver.ts';
-import { STEP_RECORD } from './run.ts';
+import { BUILD_NET, STEP_RECORD } from './run.ts';
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -34,11 +34,18 @@ export async function sweepStaleBuilds(imagesRoot: string): Promise<number> {
 }
 
 async function endContainer(dir: string): Promise<void> {
-  let rec: { project: string; id: string };
-  try { rec = JSON.parse(readFileSync(join(dir, STEP_RECORD), 'utf8')) as { project: string; id: string }; } catch { return; }
+  let rec: { project: string; id: string; network?: string };
+  try { rec = JSON.parse(readFileSync(join(dir, STEP_RECORD), 'utf8')) as typeof rec; } catch { return; }
   const driver = detectCgroupDriver();
   const h = driver.handle(rec.project, rec.id);
   await driver.killAll(h);
   await waiterGone(dir);
   await driver.remove(h);
+  if (rec.network === 'default') {
+    // Its netns (and veth with it) and its hold on the build network (kept while others use it).
+    const net = await import('../../netmgr/netmgr.ts');
+    await net.detach(rec.id);
+    net.removeNetns(rec.id);
+    await net.removeNetwork(BUILD_NET, { project: 'tscompose' });
+  }
 }

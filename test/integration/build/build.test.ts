@@ -345,7 +345,7 @@ test('a build first ends the RUN container, unmounts and removes the step dirs o
   const script = `
     const { openImageStore } = await import(${JSON.stringify(new URL('../../../executor/image/store.ts', import.meta.url).pathname)});
     const { buildImage } = await import(${JSON.stringify(new URL('../../../executor/build/build.ts', import.meta.url).pathname)});
-    await buildImage({ name: 'killed', contextDir: ${JSON.stringify(ctx)}, tags: ['test/killed'], network: 'none', project: ${JSON.stringify(env.project)},
+    await buildImage({ name: 'killed', contextDir: ${JSON.stringify(ctx)}, tags: ['test/killed'], network: 'default', project: ${JSON.stringify(env.project)},
       store: openImageStore(${JSON.stringify(join(env.root, 'images'))}), onEvent: (e) => { if (e.type === 'output') console.log(e.line); } });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
@@ -357,7 +357,8 @@ test('a build first ends the RUN container, unmounts and removes the step dirs o
   assert.ok(cgroupDirs().some((d) => d.includes(env.project)), 'the RUN container outlived its build process');
   await build(context({ Dockerfile: `FROM ${BUSYBOX_REF}\nENV X=2\n` }));
   assert.deepEqual(cgroupDirs().filter((d) => d.includes(env.project)), [], 'the next build ended it');
-  assert.deepEqual(leftovers(env.dir), []);
+  assert.deepEqual(leftovers(env.dir), [], 'no mount (rootfs, netns) or process');
+  assert.deepEqual(readdirSync(join(env.run, 'networks')).filter((f) => f.endsWith('.json')), [], 'the build network is gone');
 });
 
 test('network default: a RUN gets an address and a default route on the build network, which goes with the build', async () => {
