@@ -57,6 +57,15 @@ const MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../main.js
  */
 export const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1', ...(MAIN.endsWith('.js') ? ['--lite-mode'] : ['--no-opt', '--no-maglev'])];
 
+/**
+ * The environment of a detached supervisor: glibc malloc with one arena and an eager trim (Node's
+ * threads otherwise each grow an arena of their own): −1.7 MB RSS measured, no CPU difference seen.
+ * Containers get their spec's environment, not this one.
+ */
+export function supervisorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536', ...env };
+}
+
 /** argv to run this CLI again (same Node, same flags, plus `nodeFlags`). */
 export function selfArgv(args: string[], nodeFlags: string[] = []): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: [...process.execArgv.filter((a) => !a.startsWith('--test')), ...nodeFlags, MAIN, ...args] };
@@ -68,7 +77,7 @@ export function spawnSupervisor(project: string, extra: string[] = []): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = openSync(join(dir, 'supervisor.log'), 'a');
   const { cmd, args } = selfArgv(['-p', project, 'supervise', ...extra], SUPERVISOR_NODE_FLAGS);
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: process.env });
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: supervisorEnv(process.env) });
   child.unref();
 }
 

@@ -23,7 +23,7 @@ import type { Supervisor } from '../../executor/supervisor/supervisor.ts';
 import type { SupervisorHost } from '../../executor/supervisor/host.ts';
 import type { ContainerExit } from '../../executor/supervisor/exit-code.ts';
 import type { WaitView } from '../../executor/supervisor/wait.ts';
-import { selfArgv, parseDurationFlag, SUPERVISOR_NODE_FLAGS } from './project-target.ts';
+import { selfArgv, parseDurationFlag, SUPERVISOR_NODE_FLAGS, supervisorEnv } from './project-target.ts';
 import type { UpOpts } from './up.ts';
 
 export async function runUp(cmd: Command, services: string[], opts: UpOpts): Promise<number> {
@@ -409,7 +409,7 @@ async function spawnDetached(cmd: Command): Promise<number> {
   const logFile = join(runDir(), `.supervisor-${process.pid}-${Date.now()}.log`);
   const log = openSync(logFile, 'a', 0o600);
   const { cmd: node, args } = selfArgv([...argv, '--supervisor-fd', '3'], SUPERVISOR_NODE_FLAGS);
-  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: { ...process.env, [LOG_ENV]: logFile }, cwd: process.cwd() });
+  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: supervisorEnv({ ...process.env, [LOG_ENV]: logFile }), cwd: process.cwd() });
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
   let result: { ok: boolean; message: string; exitCode: number } | undefined;
   const rl = createInterface({ input: pipe });
