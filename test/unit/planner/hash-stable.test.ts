@@ -1,7 +1,8 @@
 // The config hash must not move: containers on disk record `configHash` / `configHashes`, and a
 // different value for the same config would recreate every container after an upgrade. These values
-// were recorded from the first v1 implementation; a change to how the hash is computed must keep
-// them (or bump HASH_VERSION, which makes old containers recreate with "config hash format changed").
+// were recorded from the string-building v1 implementation (before the byte-buffer rewrite); a change
+// to how the hash is computed must keep them (or bump HASH_VERSION, which makes old containers
+// recreate with "config hash format changed").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hash as digest } from 'node:crypto';
