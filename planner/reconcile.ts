@@ -266,8 +266,12 @@ function describeChange(c: ObservedContainer, s: Service, imageDigest: string | 
   if (v !== HASH_VERSION) return `config hash format changed (${v || 'none'} → ${HASH_VERSION})`;
   if (!c.configHashes) return 'config changed';
   const keys = changedKeys(c.configHashes, configKeyHashes(s, imageDigest ? { imageDigest } : undefined));
+  if (keys.length && keys.every((k) => IMAGE_KEYS.has(k))) return 'image changed';
   return keys.length ? `config changed (${keys.join(', ')})` : 'config changed';
 }
+
+/** Changed keys that, alone, mean "another image" (the `image:` ref, or the same ref pulled or built anew). */
+const IMAGE_KEYS = new Set(['image', 'image digest']);
 
 function sharedKinds(e: DepEdge): string {
   return e.kinds.filter((k) => SHARES.has(k)).map((k) => (k === 'volumes_from' ? 'the volumes' : `the ${k.replace('_mode', '')} namespace`)).join(' and ');

@@ -22,6 +22,11 @@ export interface ContainerRecord {
   service: string;
   number: number;
   configHash: string;
+  /**
+   * Per-key short hashes of the config (planner/hash.ts configKeyHashes), so the next plan can say
+   * which keys changed; absent in records written before they were stored (plain "config changed").
+   */
+  configHashes?: Record<string, string>;
   oneOff?: boolean;
   image: string;
   createdAt: string;

@@ -36,6 +36,7 @@ export function observe(state: ProjectState, deps: ObserveDeps): Observed {
         id: c.id, name: c.name, service: c.service, number: c.number, configHash: c.configHash,
         status: containerStatus(c, deps),
       };
+      if (c.configHashes) o.configHashes = c.configHashes;
       if (c.oneOff) o.oneOff = true;
       return o;
     });

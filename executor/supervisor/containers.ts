@@ -16,6 +16,7 @@ import { policyOf, type RestartPolicy } from './restart-policy.ts';
 import { healthConfigOf, type HealthConfig } from './health.ts';
 import { ensureNetwork, serviceNetworks } from './networks.ts';
 import { imageRefOf } from './image-name.ts';
+import { configKeyHashes } from '../../planner/hash.ts';
 
 export interface CreateOptions {
   configHash: string;
@@ -78,7 +79,9 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
     });
     const dir = paths.container(id);
     step = 'dir';
-    j.begin(id, 'dir');
+    // Per-key hashes of what this container runs (the image digest it got), so a later plan can
+    // name the keys that changed; written with the first step, no extra journal write.
+    j.begin(id, 'dir', { configHashes: configKeyHashes(service, image.digest ? { imageDigest: image.digest } : undefined) });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const hostname = service.hostname ?? id.slice(0, 12);
     const nets = serviceNetworks(project, service);

@@ -88,7 +88,7 @@ test('a hash from another hash version is reported as such', () => {
 test('a new image digest recreates', () => {
   const p = stack();
   const o = allRunning(p);
-  assert.equal(op(p, o, 'recreate:demo-db-1', { imageDigests: { db: 'sha256:new' } }).cause, 'config changed (image digest)');
+  assert.equal(op(p, o, 'recreate:demo-db-1', { imageDigests: { db: 'sha256:new' } }).cause, 'image changed');
 });
 
 test('dependents with depends_on restart: true are restarted when their dependency is recreated', () => {
@@ -207,7 +207,7 @@ test('--no-recreate keeps changed containers and says so', () => {
   const before = stack();
   const after = stack();
   after.services.db!.image = 'postgres:17';
-  assert.equal(op(after, allRunning(before), 'keep:demo-db-1', { noRecreate: true }).cause, 'running; config changed (image), not recreated (--no-recreate)');
+  assert.equal(op(after, allRunning(before), 'keep:demo-db-1', { noRecreate: true }).cause, 'running; image changed, not recreated (--no-recreate)');
 });
 
 test('conflicting recreate flags are a usage error', () => {
