@@ -67,7 +67,7 @@ test('bin/tscompose runs build/js only while no source is newer than the build s
   assert.equal(main(), join(root, 'cli/main.ts'), 'package.json changed after the build started');
 });
 
-test('scripts/build-js emits a CLI that runs with TypeScript support off, and rebuilds only when a source changed', () => {
+test('scripts/build-js emits a CLI that runs with TypeScript support off, rebuilds only when a source changed, and never fails an install', () => {
   // A copy of the sources (the repo's own build/ is shared with whatever else runs).
   const root = tempDir('buildjs');
   for (const d of [...SOURCES, 'bin']) cpSync(join(REPO, d), join(root, d), { recursive: true });
@@ -107,4 +107,14 @@ test('scripts/build-js emits a CLI that runs with TypeScript support off, and re
   assert.equal(rebuilt.status, 0, rebuilt.stderr);
   assert.notEqual(readlinkSync(join(root, 'build/js')), first);
   assert.deepEqual(readdirSync(join(root, 'build')).filter((n) => n.startsWith('js-')).sort(), [first, readlinkSync(join(root, 'build/js'))].sort());
+
+  // A source tsc cannot parse: no new build (the launcher stays on the sources), the install goes on.
+  const current = readlinkSync(join(root, 'build/js'));
+  writeFileSync(join(root, 'netmgr/broken.ts'), 'export const = ;\n');
+  const broken = spawnSync(join(root, 'scripts/build-js'), { encoding: 'utf8' });
+  assert.equal(broken.status, 0, broken.stderr);
+  assert.match(broken.stderr, /tsc failed/);
+  assert.match(broken.stderr, /broken\.ts/);
+  assert.equal(readlinkSync(join(root, 'build/js')), current);
+  assert.deepEqual(readdirSync(join(root, 'build')).filter((n) => n.startsWith('.js-')), [], 'no temp dir left');
 });
