@@ -31,7 +31,7 @@ export function progressMode(flag: string | undefined, stream: NodeJS.WriteStrea
 }
 
 const LABEL: Partial<Record<ProjectEvent['action'], string>> = {
-  create: 'Creating', created: 'Created', start: 'Starting', started: 'Started', stop: 'Stopping', stopped: 'Stopped',
+  create: 'Creating', created: 'Created', recreate: 'Recreate', start: 'Starting', started: 'Started', stop: 'Stopping', stopped: 'Stopped',
   remove: 'Removing', removed: 'Removed', kill: 'Killing', restart: 'Restarting', pause: 'Paused', unpause: 'Unpaused',
   waiting: 'Waiting', healthy: 'Healthy', error: 'Error', die: 'Exited', exited: 'Exited',
   'network-create': 'Creating', 'network-created': 'Created', 'network-remove': 'Removing', 'network-removed': 'Removed',
@@ -48,9 +48,17 @@ function kind(e: ProjectEvent): string {
 
 export function lineOf(e: ProjectEvent): string {
   const label = LABEL[e.action] ?? e.action;
-  const detail = e.detail && e.action !== 'created' && e.action !== 'started' ? ` ${e.action === 'health_status' ? e.detail : `(${e.detail})`}` : '';
+  const detail = e.detail && e.action !== 'created' && e.action !== 'started' ? ` ${e.action === 'health_status' ? e.detail : `(${e.action === 'recreate' || e.action === 'restart' ? unnest(e.detail) : e.detail})`}` : '';
   const code = e.exitCode !== undefined && e.action === 'exited' && !e.detail ? ` (exit code ${e.exitCode})` : '';
   return ` ${kind(e)} ${e.name}  ${label}${detail}${code}`;
+}
+
+/**
+ * A plan's cause shown in parentheses that ends in its own: `config changed (environment)` reads
+ * `(config changed: environment)` rather than with nested parentheses.
+ */
+function unnest(detail: string): string {
+  return detail.replace(/ \(([^()]*)\)$/, ': $1');
 }
 
 export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr, resources?: PlannedResource[]): Progress {

@@ -1,7 +1,7 @@
 // Everything that happens to a project, as one event type: the progress renderer, `up`'s log
 // printer, `events --json`, `--wait` and the abort rules all consume the same stream.
 export type EventAction =
-  | 'create' | 'created' | 'start' | 'started' | 'stop' | 'stopped' | 'kill' | 'die' | 'restart'
+  | 'create' | 'created' | 'recreate' | 'start' | 'started' | 'stop' | 'stopped' | 'kill' | 'die' | 'restart'
   | 'health_status' | 'remove' | 'removed' | 'pause' | 'unpause' | 'waiting' | 'healthy' | 'error'
   | 'network-create' | 'network-created' | 'network-remove' | 'network-removed'
   | 'volume-create' | 'volume-created' | 'volume-remove' | 'volume-removed' | 'exited' | 'info'

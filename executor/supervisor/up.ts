@@ -91,6 +91,8 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
         let number = op.number ?? 1;
         if (op.type === 'recreate') {
           const old = find(ctx, op);
+          // Why, for the user (`Container x  Recreate (config changed: environment)`).
+          ctx.emit({ type: 'container', action: 'recreate', name: op.resource ?? old?.name ?? svc, service: svc, ...(old ? { id: old.id } : {}), ...(op.cause ? { detail: op.cause } : {}) });
           if (old) {
             number = op.number ?? old.number;
             sup.untrack(old.id);
@@ -113,6 +115,7 @@ export async function runPlan(ctx: Ctx, project: Project, plan: PlanLike, sup: S
         const c = find(ctx, op);
         if (!c || o.noStart) return;
         if (op.type === 'restart') {
+          ctx.emit({ type: 'container', action: 'restart', name: c.name, service: c.service, id: c.id, ...(op.cause ? { detail: op.cause } : {}) });
           ctx.journal.patchContainer(c.id, { desired: 'stopped' });
           await stopContainer(ctx, c, stopOpts);
         }
