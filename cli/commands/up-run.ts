@@ -24,13 +24,14 @@ import type { SupervisorHost } from '../../executor/supervisor/host.ts';
 import type { ContainerExit } from '../../executor/supervisor/exit-code.ts';
 import type { WaitView } from '../../executor/supervisor/wait.ts';
 import { selfArgv, parseDurationFlag, SUPERVISOR_NODE_FLAGS, supervisorEnv } from './project-target.ts';
-import type { UpOpts } from './up.ts';
+import { planFormat, type UpOpts } from './up.ts';
 
 export async function runUp(cmd: Command, services: string[], opts: UpOpts): Promise<number> {
   const g = globalsOf(cmd);
   if (opts.exitCodeFrom && opts.detach) throw new UsageError('--exit-code-from and -d cannot be combined');
   if (opts.abortOnContainerExit && opts.detach) throw new UsageError('--abort-on-container-exit and -d cannot be combined');
   const waitMs = parseDurationFlag(opts.waitTimeout, '--wait-timeout');
+  const json = planFormat(opts);
   const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
   const pulls = await import('../../executor/supervisor/pull-images.ts');
   const pullFlag = pulls.parsePullFlag(opts.pull);
@@ -58,7 +59,8 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     return 1;
   }
   if (report) moveLogIntoProject(project.name);
-  if (!report && opts.build !== false) await buildBeforeUp(cmd, project, services, opts);
+  // The JSON plan is the whole of stdout: the builds a dry run would do are not said there.
+  if (!report && opts.build !== false && !json) await buildBeforeUp(cmd, project, services, opts);
   try {
     return await planAndSupervise();
   } catch (e) {
@@ -82,7 +84,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     }
 
     const { supervisorAlive, controlRequest } = await import('../../executor/supervisor/control.ts');
-    const { plan, renderPlan } = await import('../../planner/plan.ts');
+    const { plan, renderPlan, planToJson } = await import('../../planner/plan.ts');
     const { openSession } = await import('../../executor/supervisor/session.ts');
 
     // A running supervisor hands over: it exits, its containers keep running, we adopt them.
@@ -121,7 +123,7 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
     }
     if (opts.dryRun) {
       lock.release();
-      process.stdout.write(renderPlan(planned) + '\n');
+      process.stdout.write(json ? JSON.stringify(planToJson(planned), null, 2) + '\n' : renderPlan(planned) + '\n');
       return 0;
     }
     // On a TTY the plan's resources become listr2 tasks; the supervisor of `up -d` sends them to its client.

@@ -3,12 +3,15 @@
 // runs the plan and reports its progress back, and `up` returns when the plan is done
 // (`--wait`: when every service is running/healthy, or completed for one-shot services).
 import { Command, Option } from 'commander';
+import { UsageError } from '../../schema/errors.ts';
 
 export interface UpOpts {
   detach?: boolean;
   wait?: boolean;
   waitTimeout?: string;
   dryRun?: boolean;
+  /** `--dry-run --format json`: the plan as JSON (planner/render.ts planToJson). */
+  format?: string;
   abortOnContainerExit?: boolean;
   abortOnContainerFailure?: boolean;
   exitCodeFrom?: string;
@@ -31,6 +34,14 @@ export interface UpOpts {
   watch?: boolean;
 }
 
+/** `--format`: only with `--dry-run` (the plan is what it formats); true for json. */
+export function planFormat(opts: Pick<UpOpts, 'format' | 'dryRun'>): boolean {
+  if (opts.format === undefined) return false;
+  if (!opts.dryRun) throw new UsageError('--format applies only to --dry-run (it formats the plan)', 'add --dry-run, or drop --format');
+  if (opts.format !== 'json' && opts.format !== 'text') throw new UsageError(`unsupported format "${opts.format}"`, 'use --format text or --format json');
+  return opts.format === 'json';
+}
+
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function register(program: Command): void {
@@ -42,6 +53,7 @@ export function register(program: Command): void {
     .option('--wait', 'Wait for services to be running|healthy (one-shot services: completed). Implies detached mode')
     .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy')
     .option('--dry-run', 'Print the plan and touch nothing')
+    .option('--format <format>', 'With --dry-run: print the plan as text (default) or json')
     .option('--abort-on-container-exit', 'Stops all containers if any container was stopped')
     .option('--abort-on-container-failure', 'Stops all containers if any container exited with failure')
     .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
@@ -62,6 +74,7 @@ export function register(program: Command): void {
     .option('--watch', 'Watch source code and the stack file and sync, restart or recreate services on change (develop.watch)')
     .addOption(new Option('--supervisor-fd <fd>').hideHelp())
     .action(async (services: string[], opts: UpOpts, cmd: Command) => {
+      planFormat(opts); // a usage error before anything starts (--watch included)
       if (opts.watch && !opts.supervisorFd && !opts.dryRun) {
         // The stack runs detached; the watch session follows it here and Ctrl-C stops both.
         const { runWatch } = await import('./watch-run.ts');
