@@ -136,6 +136,24 @@ function merge(had: DepEdge, e: DepEdge): void {
   had.restart ||= e.restart;
 }
 
+/** Graphs the loader built (keepServiceGraph), by the Project they belong to. */
+const kept = new WeakMap<Project, ServiceGraph>();
+
+/**
+ * For the loader (schema/load.ts): builds the graph, which reports cycles and bad dependencies at
+ * load time, and keeps it for the planner of the same command, so `up` builds it once (~10 ms at
+ * 10k services). Keyed by the Project object: nothing changes a loaded project in place (`--pull`
+ * and pulls make new objects, which get their own graph); the graph is read-only for its users.
+ */
+export function keepServiceGraph(project: Project): void {
+  kept.set(project, buildServiceGraph(project));
+}
+
+/** The planner's entry: the graph the loader kept for this very object, else a new one. */
+export function serviceGraphOf(project: Project): ServiceGraph {
+  return kept.get(project) ?? buildServiceGraph(project);
+}
+
 /** Shared by every service nothing depends on; never pushed to (see buildServiceGraph). */
 const NO_DEPENDENTS: number[] = Object.freeze([]) as unknown as number[];
 

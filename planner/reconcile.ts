@@ -13,7 +13,7 @@
 // operation of every container of each service it depends on; nothing waits for anything else.
 import type { Project, Service } from '../schema/model.ts';
 import { UsageError } from '../schema/errors.ts';
-import { buildServiceGraph, withDependencies, type DepEdge } from './graph.ts';
+import { serviceGraphOf, withDependencies, type DepEdge } from './graph.ts';
 import { changedKeys, configHash, configKeyHashes, hashVersion, HASH_VERSION } from './hash.ts';
 import { checkReplicas, checkScale, checkSelection, containerName, replicasOf, serviceNetworks, serviceVolumes } from './resources.ts';
 import type { Observed, ObservedContainer, Operation, Plan, PlanOptions, WaitFor } from './plan.ts';
@@ -37,7 +37,7 @@ const NONE: readonly never[] = [];
 export function reconcile(project: Project, observed: Observed, options: PlanOptions): Plan {
   if (options.forceRecreate && options.noRecreate) throw new UsageError('--force-recreate and --no-recreate cannot be combined');
   if (options.alwaysRecreateDeps && options.noRecreate) throw new UsageError('--always-recreate-deps and --no-recreate cannot be combined');
-  const graph = buildServiceGraph(project);
+  const graph = serviceGraphOf(project);
   const names = graph.services;
   const selected = options.services?.length ? [...new Set(options.services)].sort() : undefined;
   if (selected) checkSelection(project, selected);

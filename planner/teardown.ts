@@ -2,7 +2,7 @@
 // every container of each service that needs it, the exact reverse of the order `up` starts them;
 // `down` then removes the networks (and with -v the named volumes) once no container uses them.
 import type { Project } from '../schema/model.ts';
-import { buildServiceGraph } from './graph.ts';
+import { serviceGraphOf } from './graph.ts';
 import { checkSelection } from './resources.ts';
 import type { Observed, ObservedContainer, Operation, Plan } from './plan.ts';
 
@@ -15,7 +15,7 @@ export interface ReverseOptions {
 }
 
 export function reverseReconcile(project: Project, observed: Observed, options: ReverseOptions): Plan {
-  const graph = buildServiceGraph(project);
+  const graph = serviceGraphOf(project);
   const selected = options.services?.length ? new Set(options.services) : undefined;
   if (selected) checkSelection(project, [...selected]);
   const ops: Operation[] = [];

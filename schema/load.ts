@@ -20,7 +20,7 @@ import { addImplicitDependsOn, applyDefaults } from './rules/defaults.ts';
 import { runChecks } from './rules/checks.ts';
 import { resolveExtends } from './extends.ts';
 import { splitByProfiles } from './profiles.ts';
-import { buildServiceGraph } from '../planner/graph.ts';
+import { keepServiceGraph } from '../planner/graph.ts';
 import { discoverFiles, normalizeProjectName, projectName, scanName, STDIN } from './discover.ts';
 import { cacheKey, decodeParsed, encodeParsed } from './parse-cache.ts';
 import type { ParseCacheStore } from './parse-cache.ts';
@@ -352,7 +352,8 @@ export function loadProjectSync(opts: LoadOptions = {}): Project {
   // Dependency cycles (depends_on, links, service: namespaces, volumes_from) are reported at load
   // time, as docker compose does, by the one owner of the service graph: the planner's, so `config`
   // and `up` print the same message (`dependency cycle: web → api → web`) at the same file:line.
-  buildServiceGraph(project);
+  // The graph is kept for the planner (planner/graph.ts serviceGraphOf).
+  keepServiceGraph(project);
   return project;
 }
 
