@@ -11,7 +11,8 @@ import type { Project } from '../../schema/model.ts';
 import { TscError, UsageError } from '../../schema/errors.ts';
 import { renderError } from '../render-error.ts';
 import { globalsOf } from '../global-options.ts';
-import { loadProjectFor } from '../load-project.ts';
+import { loadOptionsOf, loadProjectFor } from '../load-project.ts';
+import { loadProjectSyncLazily, takeHandover, writeHandover } from '../handover.ts';
 import { createProgress, progressMode, resourcesOfPlan, type PlannedResource, type Progress } from '../progress.ts';
 import { paths, runDir } from '../../executor/state/paths.ts';
 import { acquireLock, type ProjectLock } from '../../executor/state/lock.ts';
@@ -35,11 +36,12 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   const detach = (opts.detach || opts.wait) && !opts.supervisorFd && !opts.dryRun;
   const pulls = await import('../../executor/supervisor/pull-images.ts');
   const pullFlag = pulls.parsePullFlag(opts.pull);
-  // The client of `up -d` does not load the stack file (the supervisor does, and reports), except
-  // to build images first: builds run here, with live progress, and Ctrl-C cancels them.
+  // The client of `up -d` loads the stack file, builds images first (live progress, Ctrl-C
+  // cancels them), and hands the loaded project to the supervisor (cli/handover.ts).
   if (detach) {
-    if (opts.build !== false) await buildBeforeUp(cmd, pulls.applyPullFlag(await loadProjectFor(g), pullFlag), services, opts);
-    return spawnDetached(cmd);
+    const loaded = await loadProjectFor(g);
+    if (opts.build !== false) await buildBeforeUp(cmd, pulls.applyPullFlag(loaded, pullFlag), services, opts);
+    return spawnDetached(cmd, loaded);
   }
 
   const fd = opts.supervisorFd ? Number(opts.supervisorFd) : undefined;
@@ -50,7 +52,9 @@ export async function runUp(cmd: Command, services: string[], opts: UpOpts): Pro
   let project: Project;
   try {
     // `--pull X` is every service's pull_policy X (compose applies it to the model the same way).
-    project = pulls.applyPullFlag(await loadProjectFor(g), pullFlag);
+    // A supervisor of `up -d` gets the client's project (no schema layer loaded here).
+    const handed = report ? takeHandover(() => loadProjectSyncLazily()(loadOptionsOf(g, { onWarning: () => undefined }))) : undefined;
+    project = pulls.applyPullFlag(handed ?? await loadProjectFor(g), pullFlag);
     if (opts.exitCodeFrom && !project.services[opts.exitCodeFrom]) throw new UsageError(`No such service: "${opts.exitCodeFrom}"`);
   } catch (e) {
     if (!report) throw e;
@@ -401,7 +405,17 @@ function moveLogIntoProject(project: string): void {
 }
 
 /** `up -d`: start the supervisor detached (new session), show its progress, return when it says the plan is done. */
-async function spawnDetached(cmd: Command): Promise<number> {
+async function spawnDetached(cmd: Command, project: Project): Promise<number> {
+  mkdirSync(runDir(), { recursive: true, mode: 0o755 });
+  const handover = writeHandover(runDir(), project);
+  try {
+    return await runDetached(cmd, handover.env);
+  } finally {
+    handover.remove(); // read by then (or the supervisor died)
+  }
+}
+
+async function runDetached(cmd: Command, handoverEnv: Record<string, string>): Promise<number> {
   const g = globalsOf(cmd);
   const mode = progressMode(g.progress);
   let progress = createProgress(mode);
@@ -411,7 +425,7 @@ async function spawnDetached(cmd: Command): Promise<number> {
   const logFile = join(runDir(), `.supervisor-${process.pid}-${Date.now()}.log`);
   const log = openSync(logFile, 'a', 0o600);
   const { cmd: node, args } = selfArgv([...argv, '--supervisor-fd', '3'], SUPERVISOR_NODE_FLAGS);
-  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: supervisorEnv({ ...process.env, [LOG_ENV]: logFile }), cwd: process.cwd() });
+  const child = spawn(node, args, { detached: true, stdio: ['ignore', log, log, 'pipe'], env: supervisorEnv({ ...process.env, ...handoverEnv, [LOG_ENV]: logFile }), cwd: process.cwd() });
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
   let result: { ok: boolean; message: string; exitCode: number } | undefined;
   const rl = createInterface({ input: pipe });
