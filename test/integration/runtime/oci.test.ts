@@ -56,7 +56,10 @@ test('create waits for start; state, kill and delete follow the OCI lifecycle', 
   assert.match(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8'), /^\/work|tscompose-helper/, 'not yet exec\'d: still the helper');
   await start(id);
   assert.equal(state(id).status, 'running');
-  assert.equal(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8').split('\0')[0], 'sleep');
+  // OCI start (like runc's) returns once the gate is opened; the execve follows a moment later.
+  const argv0 = () => readFileSync(`/proc/${st.pid}/cmdline`, 'utf8').split('\0')[0];
+  for (const t0 = Date.now(); argv0() !== 'sleep' && Date.now() - t0 < 2000;) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(argv0(), 'sleep');
   assert.equal(await exec(id, ['sh', '-c', 'test $$ != 1 && exit 5']), 5, 'exec runs beside PID 1 and returns its code');
   await assert.rejects(remove(id, false), /is running/);
   killContainer(id, 'KILL');
