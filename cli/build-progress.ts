@@ -1,8 +1,9 @@
 // Progress of image builds (`tscompose build`, `up --build`). `plain` (CI, no TTY) prints one line
 // per step event and every output line of a RUN as it comes, never repainting (PAIN-POINTS.md #5):
-//   [web 3/7] RUN npm ci
-//   [web 3/7] | added 120 packages
-//   [web 3/7] DONE 4.2s          ([web 2/7] CACHED COPY package.json ./)
+//   [web 3/5] RUN npm ci
+//   [web 3/5] | added 120 packages
+//   [web 3/5] DONE 4.2s          ([web builder 2/4] CACHED COPY package.json ./)
+// Numbering is BuildKit's, per stage: FROM and the filesystem steps (executor/build/build.ts).
 // `tty` shows one listr2 task per service, titled with its current step, with its last output
 // lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. A failed RUN's
 // last output lines are part of the engine's BuildError, which the CLI prints after the progress.
@@ -20,9 +21,12 @@ export interface BuildProgress {
 
 type StepEvent = Extract<BuildEvent, { type: 'step' }>;
 
-/** `[web 3/7]`, or `[web builder 3/7]` for a step of a named stage (not one named like the service). */
+/**
+ * `[web 3/7]` for a lone unnamed stage (or one named like the service), else `[web builder 3/7]`
+ * / `[web stage-1 3/7]`: numbers restart per stage, so the stage tells the steps apart.
+ */
 export function stepLabel(e: { name: string; stage?: string; step: number; total: number }): string {
-  const stage = e.stage && e.stage !== e.name && !/^(stage-)?\d+$/.test(e.stage) ? ` ${e.stage}` : '';
+  const stage = e.stage && e.stage !== e.name ? ` ${e.stage}` : '';
   return `[${e.name}${stage} ${e.step}/${e.total}]`;
 }
 
@@ -64,13 +68,13 @@ export function createBuildProgress(mode: ProgressMode, out: NodeJS.WritableStre
       async done() {},
     };
   }
-  // plain (and tty without a known service list). Output events carry no total or stage: they
+  // plain (and tty without a known service list). Output events carry no total: they
   // are labelled like their step's last event.
   const announced = new Set<string>();
   const labels = new Map<string, string>();
   return {
     event(e) {
-      const key = `${e.name}\0${e.step}`;
+      const key = `${e.name}\0${e.stage}\0${e.step}`;
       if (e.type === 'output') { out.write(`${labels.get(key) ?? `[${e.name} ${e.step}]`} | ${e.line}\n`); return; }
       labels.set(key, stepLabel(e));
       const line = stepLine(e, announced.has(key));

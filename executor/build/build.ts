@@ -41,8 +41,14 @@ export interface BuildRequest {
 export type BuildEvent =
   | { type: 'step'; name: string; stage: string; step: number; total: number; text: string /* "RUN npm ci" */;
       line: number; state: 'running' | 'cached' | 'done' | 'failed'; durationMs?: number }
-  | { type: 'output'; name: string; step: number; stream: 'stdout' | 'stderr'; line: string };
+  | { type: 'output'; name: string; stage: string; step: number; stream: 'stdout' | 'stderr'; line: string };
 
+// Step events follow BuildKit: `step`/`total` count FROM and the filesystem steps (RUN, COPY, ADD,
+// WORKDIR) of the event's stage; config-only instructions make no event. `stage` is the stage's
+// name, `stage-N` for an unnamed stage of a multi-stage file, '' for a lone unnamed stage. A FROM's
+// text is resolved (`FROM docker.io/library/busybox:latest`, `FROM builder`).
+
+/** `steps`: filesystem steps run or reused (FROM not counted); `cached`: those the cache served. */
 export interface BuildResult { image: ImageInfo; refs: string[]; steps: number; cached: number }
 
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {

@@ -16,7 +16,7 @@ import { TscError } from '../../schema/errors.ts';
 import type { StageState } from './state.ts';
 import { hashFileContent, type SourceItem } from './sources.ts';
 
-export type CachedState = Omit<StageState, 'args' | 'ranHere' | 'cmdSet'>;
+export type CachedState = Omit<StageState, 'args' | 'cmdSet'>;
 
 export class BuildCache {
   readonly dir: string;
@@ -38,7 +38,7 @@ export class BuildCache {
   }
 
   put(key: string, s: StageState): void {
-    const { args: _args, ranHere: _ran, cmdSet: _cmd, ...rest } = s;
+    const { args: _args, cmdSet: _cmd, ...rest } = s;
     const file = join(this.dir, `${hexOf(key)}.json`);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(tmp, JSON.stringify(rest));

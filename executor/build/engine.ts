@@ -2,6 +2,11 @@
 // steps against the cache, write the image and tag it. Stages are built on demand (FROM <stage>,
 // COPY --from=<stage>), each once per build. Filesystem steps (RUN, COPY, ADD) go through the
 // cache (cache.ts); config steps only change the state.
+//
+// Progress follows BuildKit's model: per stage, FROM and the filesystem steps are numbered
+// `[stage N/M]`; config-only instructions (ARG, ENV, LABEL, CMD…) make no event. The result counts
+// the filesystem steps and how many of them the cache served, so a no-change rebuild is all
+// cached and a cold or --no-cache build has none cached.
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { BuildEvent, BuildRequest, BuildResult } from './build.ts';
@@ -52,8 +57,14 @@ class Builder implements StepHost {
   private parsed!: Parsed;
   private globals: Record<string, string | undefined> = {};
   private readonly stages = new Map<number, Promise<StageOut>>();
+  /** The number of FROM and of each filesystem step within its stage (BuildKit's `N` of `N/M`). */
   private readonly stepNo = new Map<Instr, number>();
-  private total = 0;
+  /** `M` of each stage: FROM + its filesystem steps. */
+  private readonly stageTotal = new Map<number, number>();
+  /** The stage a running filesystem step belongs to (labels its output lines). */
+  private readonly stageOf = new Map<Instr, Stage>();
+  /** Filesystem steps evaluated (ONBUILD ones included) and those the cache served. */
+  private fsSteps = 0;
   private cached = 0;
   readonly hashes: FileHashes;
   private ignore: PathMatcher | undefined;
@@ -85,7 +96,9 @@ class Builder implements StepHost {
     const needed = [...this.neededStages(target.index)].sort((a, b) => a - b);
     for (const i of needed) {
       const st = this.parsed.stages[i]!;
-      for (const ins of [st.from, ...st.body]) this.stepNo.set(ins, ++this.total);
+      let n = 0;
+      for (const ins of [st.from, ...st.body]) if (ins === st.from || isFsStep(ins)) this.stepNo.set(ins, ++n);
+      this.stageTotal.set(i, n);
     }
     const out = await this.stage(target.index);
     this.hashes.save();
@@ -95,7 +108,8 @@ class Builder implements StepHost {
   get escape(): string { return this.parsed.escape; }
 
   output(ins: Instr, stream: 'stdout' | 'stderr', line: string): void {
-    this.emit({ type: 'output', name: this.req.name, step: this.stepNo.get(ins) ?? 0, stream, line });
+    const stage = this.stageOf.get(ins);
+    this.emit({ type: 'output', name: this.req.name, stage: stage ? this.stageLabel(stage) : '', step: this.stepNo.get(ins) ?? 0, stream, line });
   }
 
   async stageState(ref: string, before: number): Promise<StageState | undefined> {
@@ -147,10 +161,15 @@ class Builder implements StepHost {
     try { this.req.onEvent?.(e); } catch { /* a progress renderer never breaks a build */ }
   }
 
-  private stepEvent(ins: Instr, stage: Stage, state: 'running' | 'cached' | 'done' | 'failed', durationMs?: number): void {
+  /** BuildKit's stage label: its name, `stage-N` when unnamed in a multi-stage file, '' for a lone unnamed stage. */
+  private stageLabel(stage: Stage): string {
+    return stage.name ?? (this.parsed.stages.length > 1 ? `stage-${stage.index}` : '');
+  }
+
+  private stepEvent(ins: Instr, stage: Stage, state: 'running' | 'cached' | 'done' | 'failed', durationMs?: number, text = displayText(ins)): void {
     this.emit({
-      type: 'step', name: this.req.name, stage: stage.name ?? String(stage.index), step: this.stepNo.get(ins) ?? 0, total: this.total,
-      text: displayText(ins), line: ins.line, state, ...(durationMs !== undefined ? { durationMs } : {}),
+      type: 'step', name: this.req.name, stage: this.stageLabel(stage), step: this.stepNo.get(ins) ?? 0, total: this.stageTotal.get(stage.index) ?? 0,
+      text, line: ins.line, state, ...(durationMs !== undefined ? { durationMs } : {}),
     });
   }
 
@@ -179,6 +198,21 @@ class Builder implements StepHost {
     } catch (e) {
       throw this.err('BUILD_FROM', stage.from.line, e instanceof Error ? e.message : String(e), { step: displayText(stage.from) });
     }
+  }
+
+  /** FROM as BuildKit shows it: args expanded, an image by its full reference, a stage by its name. */
+  private fromDisplay(stage: Stage, dep: Stage | undefined): string {
+    const platform = flagOf(stage.from, 'platform');
+    const flag = platform !== undefined ? `--platform=${safeWord(platform, this.globals, this.parsed.escape)} ` : '';
+    let ref: string;
+    try { ref = this.fromText(stage); } catch { return displayText(stage.from); }
+    if (dep) ref = dep.name ?? `stage-${dep.index}`;
+    else if (ref.toLowerCase() !== 'scratch') {
+      const extra = this.req.additionalContexts?.[ref];
+      const name = extra && 'image' in extra ? extra.image : ref;
+      try { ref = normalizeRef(name); } catch { ref = name; }
+    }
+    return `FROM ${flag}${ref}`;
   }
 
   private neededStages(i: number, seen = new Set<number>()): Set<number> {
@@ -218,7 +252,8 @@ class Builder implements StepHost {
     const dep = this.stageRef(this.fromText(stage), stage.index);
     const depState = dep ? (await this.stage(dep.index)).state : undefined;
     const t0 = Date.now();
-    this.stepEvent(stage.from, stage, 'running');
+    const fromText = this.fromDisplay(stage, dep);
+    this.stepEvent(stage.from, stage, 'running', undefined, fromText);
     let st: StageState;
     let triggers: string[] = [];
     try {
@@ -242,14 +277,16 @@ class Builder implements StepHost {
         if (triggers.length) st = { ...st, config: { ...st.config, OnBuild: null } };
       }
     } catch (e) {
-      this.stepEvent(stage.from, stage, 'failed');
+      this.stepEvent(stage.from, stage, 'failed', undefined, fromText);
       throw e;
     }
-    this.stepEvent(stage.from, stage, 'done', Date.now() - t0);
+    this.stepEvent(stage.from, stage, 'done', Date.now() - t0, fromText);
     for (const trig of triggers) {
       const ins = parseDockerfile(`FROM scratch\n${trig}\n`, this.file).stages[0]!.body[0]!;
       ins.line = stage.from.line;
       ins.text = `ONBUILD ${displayText(ins)}`;
+      // A trigger is known only once the base is resolved, after the stage's steps were counted:
+      // it is reported under the FROM's number.
       this.stepNo.set(ins, this.stepNo.get(stage.from) ?? 0);
       st = await this.step(ins, st, stage);
     }
@@ -282,14 +319,23 @@ class Builder implements StepHost {
   private async step(ins: Instr, st: StageState, stage: Stage): Promise<StageState> {
     this.checkAbort();
     const t0 = Date.now();
-    this.stepEvent(ins, stage, 'running');
+    // Config-only instructions are applied silently (BuildKit lists no vertex for them); their
+    // errors still name their Dockerfile line.
+    const fs = isFsStep(ins);
+    if (fs) {
+      this.stageOf.set(ins, stage);
+      this.stepEvent(ins, stage, 'running');
+    }
     try {
       const r = await this.evalStep(ins, st, stage);
-      this.stepEvent(ins, stage, r.cached ? 'cached' : 'done', Date.now() - t0);
-      if (r.cached) this.cached++;
+      if (fs) {
+        this.fsSteps++;
+        if (r.cached) this.cached++;
+        this.stepEvent(ins, stage, r.cached ? 'cached' : 'done', Date.now() - t0);
+      }
       return r.state;
     } catch (e) {
-      this.stepEvent(ins, stage, 'failed', Date.now() - t0);
+      if (fs) this.stepEvent(ins, stage, 'failed', Date.now() - t0);
       if (e instanceof BuildError) throw e;
       if (e instanceof MetaError || e instanceof WordError) throw this.err('BUILD_SYNTAX', ins.line, `${ins.keyword}: ${e.message}`, { step: displayText(ins) });
       if (e instanceof SourceError) throw this.err('BUILD_COPY', ins.line, `${displayText(ins)}: ${e.message}`, { step: displayText(ins) });
@@ -305,7 +351,7 @@ class Builder implements StepHost {
       case 'ARG': {
         const args = { ...st.args };
         declareArgs(args, ins.args, this.buildArgs, this.globals, esc, envMap(st.config));
-        return { state: { ...st, args }, cached: !st.ranHere };
+        return { state: { ...st, args } };
       }
       case 'RUN': return runInstr(this, ins, st);
       case 'COPY': case 'ADD': return copyInstr(this, ins, st, stage.index);
@@ -331,8 +377,7 @@ class Builder implements StepHost {
         if (ins.keyword === 'ENTRYPOINT' && st.cmdSet) cfg.Cmd = st.config.Cmd ?? null;
         const cmdSet = st.cmdSet || ins.keyword === 'CMD';
         const history = [...st.history, { created: st.created, created_by: createdBy(ins), empty_layer: true }];
-        // Reported as cached unless a step before it in the chain ran in this build.
-        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)), ...(cmdSet ? { cmdSet } : {}) }, cached: !st.ranHere };
+        return { state: { ...st, config: cfg, history, key: hashKey(st.key, ins.keyword, JSON.stringify(cfg)), ...(cmdSet ? { cmdSet } : {}) } };
       }
     }
   }
@@ -344,7 +389,7 @@ class Builder implements StepHost {
     const hit = () => {
       if (this.req.noCache) return undefined;
       const c = this.cache.get(key);
-      return c ? { state: { ...c, args: st.args, ...(st.ranHere ? { ranHere: true } : {}), ...(st.cmdSet ? { cmdSet: true } : {}) }, cached: true } : undefined;
+      return c ? { state: { ...c, args: st.args, ...(st.cmdSet ? { cmdSet: true } : {}) }, cached: true } : undefined;
     };
     const first = hit();
     if (first) return first;
@@ -369,7 +414,7 @@ class Builder implements StepHost {
         await r.dispose();
       }
       this.cache.put(key, next);
-      return { state: { ...next, ranHere: true } };
+      return { state: next };
     });
   }
 
@@ -398,8 +443,13 @@ class Builder implements StepHost {
       for (const r of refs) all[r] = { digest: manifestDigest, created: new Date().toISOString() };
     });
     const image = await store.imageOf(manifestDigest, refs[0]!);
-    return { image, refs, steps: this.total, cached: this.cached };
+    return { image, refs, steps: this.fsSteps, cached: this.cached };
   }
+}
+
+/** The instructions that change the filesystem: numbered, timed and cached (WORKDIR makes its dir). */
+function isFsStep(ins: Instr): boolean {
+  return ins.keyword === 'RUN' || ins.keyword === 'COPY' || ins.keyword === 'ADD' || ins.keyword === 'WORKDIR';
 }
 
 function safeWord(w: string, globals: Record<string, string | undefined>, esc: string): string {

@@ -27,8 +27,6 @@ export interface StageState {
   created: string;
   /** Args visible in this stage: name → value (undefined = declared, no value). */
   args: Record<string, string | undefined>;
-  /** A filesystem step of this chain ran in this build (not from the cache); never stored. */
-  ranHere?: boolean;
   /** This stage set CMD (then a later ENTRYPOINT keeps it; an inherited CMD is reset). */
   cmdSet?: boolean;
 }

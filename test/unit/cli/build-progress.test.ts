@@ -1,5 +1,6 @@
 // Intent: build progress as a user reads it. Plain mode (CI) prints one line per step event
-// (`[web 3/7] RUN npm ci`, `CACHED`, `DONE 1.2s`) and each RUN output line labelled with its step,
+// (`[web 3/7] RUN npm ci`, `CACHED`, `DONE 1.2s`, numbered per stage as BuildKit does, so a
+// stage's label tells same-numbered steps apart) and each RUN output line labelled with its step,
 // never an escape sequence; quiet mode prints nothing; JSON mode one
 // object per event. `--build-arg K` takes K from the environment.
 import { test } from 'node:test';
@@ -19,10 +20,10 @@ const step = (n: number, state: 'running' | 'cached' | 'done' | 'failed', text: 
   ({ type: 'step', name: 'web', stage: '', step: n, total: 4, text, line: n + 1, state, ...extra }) as BuildEvent;
 const result = { image: { ref: 'docker.io/library/shop-web:latest', id: 'sha256:x' }, refs: ['docker.io/library/shop-web:latest'], steps: 4, cached: 2 } as unknown as BuildResult;
 
-test('labels: [service step/total], named stages shown, numbered ones not', () => {
+test('labels: [service step/total], the stage shown unless lone or named like the service', () => {
   assert.equal(stepLabel({ name: 'web', stage: '', step: 3, total: 7 }), '[web 3/7]');
   assert.equal(stepLabel({ name: 'web', stage: 'builder', step: 2, total: 7 }), '[web builder 2/7]');
-  assert.equal(stepLabel({ name: 'web', stage: '0', step: 2, total: 7 }), '[web 2/7]');
+  assert.equal(stepLabel({ name: 'web', stage: 'stage-1', step: 2, total: 3 }), '[web stage-1 2/3]');
   assert.equal(stepLabel({ name: 'web', stage: 'web', step: 2, total: 7 }), '[web 2/7]');
   assert.equal(stepLine(step(2, 'cached', 'COPY a b') as never, false), '[web 2/4] CACHED COPY a b');
   assert.equal(stepLine(step(3, 'failed', 'RUN false') as never, true), '[web 3/4] ERROR RUN false (line 4)');
@@ -33,16 +34,22 @@ test('plain: a line per step event and per output line, no escape sequences', as
   const o = sink();
   const p = createBuildProgress('plain', o.s as unknown as NodeJS.WriteStream, ['web']);
   p.service({ service: 'web', state: 'start', ms: 0 });
-  p.event(step(1, 'cached', 'FROM tscompose-test/busybox:latest'));
+  p.event(step(1, 'running', 'FROM docker.io/tscompose-test/busybox:latest'));
+  p.event(step(1, 'done', 'FROM docker.io/tscompose-test/busybox:latest', { durationMs: 10 }));
+  p.event(step(2, 'running', 'RUN echo hi', { stage: 'builder', total: 2 }));
   p.event(step(2, 'running', 'RUN echo hi'));
-  p.event({ type: 'output', name: 'web', step: 2, stream: 'stdout', line: 'hi' });
+  p.event({ type: 'output', name: 'web', stage: '', step: 2, stream: 'stdout', line: 'hi' });
+  p.event({ type: 'output', name: 'web', stage: 'builder', step: 2, stream: 'stdout', line: 'from builder' });
   p.event(step(2, 'done', 'RUN echo hi', { durationMs: 1234 }));
   p.service({ service: 'web', state: 'done', result, ms: 3400 });
   await p.done();
   assert.equal(o.text(), [
-    '[web 1/4] CACHED FROM tscompose-test/busybox:latest',
+    '[web 1/4] FROM docker.io/tscompose-test/busybox:latest',
+    '[web 1/4] DONE 0.0s',
+    '[web builder 2/2] RUN echo hi',
     '[web 2/4] RUN echo hi',
     '[web 2/4] | hi',
+    '[web builder 2/2] | from builder',
     '[web 2/4] DONE 1.2s',
     '✔ web built in 3.4s (4 steps, 2 cached) → shop-web:latest',
     '',
@@ -54,7 +61,7 @@ test('quiet: nothing at all (a failed RUN\'s output comes with the engine\'s err
   const o = sink();
   const p = createBuildProgress('quiet', o.s as unknown as NodeJS.WriteStream, ['web']);
   p.event(step(3, 'running', 'RUN make'));
-  p.event({ type: 'output', name: 'web', step: 3, stream: 'stderr', line: 'make: *** no rule' });
+  p.event({ type: 'output', name: 'web', stage: '', step: 3, stream: 'stderr', line: 'make: *** no rule' });
   p.event(step(3, 'failed', 'RUN make'));
   p.service({ service: 'web', state: 'failed', error: new Error('x'), ms: 1 });
   await p.done();
