@@ -12,6 +12,7 @@ import { runImage } from '../../helpers/run-image.ts';
 import { openImageStore, type ImageStore } from '../../../executor/image/store.ts';
 import { buildImage, BuildError, type BuildEvent, type BuildRequest } from '../../../executor/build/build.ts';
 import type { BuildConfig } from '../../../executor/build/state.ts';
+import { normalizeRef } from '../../../executor/image/ref.ts';
 
 let env: TestEnv;
 let store: ImageStore;
@@ -67,7 +68,10 @@ test('RUN, COPY, ENV, WORKDIR, USER, CMD: the built image runs, and a file delet
     'hello.txt': 'from the context\n',
   });
   const r = await build(ctx);
-  assert.equal(r.steps, 7);
+  // BuildKit's numbering: FROM and the filesystem steps; ENV, USER, CMD make no event.
+  assert.deepEqual(r.events.filter((e) => e.type === 'step' && e.state === 'running').map((e) => e.type === 'step' && `${e.step}/${e.total} ${e.text}`),
+    [`1/4 FROM ${normalizeRef(BUSYBOX_REF)}`, '2/4 WORKDIR /app', '3/4 COPY hello.txt ./', `4/4 RUN echo "$GREETING" > /app/out.txt && rm /etc/group && chown 1000 /app/out.txt`]);
+  assert.deepEqual([r.steps, r.cached], [3, 0], 'a cold build: three filesystem steps, none cached');
   assert.deepEqual(r.image.config.Cmd, ['sh', '-c', 'id -u; pwd; cat /app/hello.txt /app/out.txt; ls /etc/group 2>&1 || echo GONE']);
   assert.equal(r.image.config.User, '1000');
   assert.equal(r.image.config.WorkingDir, '/app');
@@ -139,15 +143,16 @@ test('cache: a rebuild hits every step and gives the same image; editing one fil
     'deps.txt': 'dep1\n', 'src/a.js': 'A1\n', 'src/b.js': 'B1\n',
   });
   const first = await build(ctx);
-  assert.equal(first.cached, 0);
+  assert.deepEqual([first.steps, first.cached], [5, 0]);
   const second = await build(ctx);
-  assert.equal(second.cached, 6, stepStates(second.events).join(', '));
+  assert.deepEqual([second.steps, second.cached], [5, 5], stepStates(second.events).join(', '));
   assert.equal(second.image.id, first.image.id, 'a fully cached build is the same image');
   assert.ok(!second.events.some((e) => e.type === 'output'), 'no RUN ran');
 
   writeFileSync(join(ctx, 'src', 'b.js'), 'B2\n');
   const third = await build(ctx);
-  assert.deepEqual(stepStates(third.events), ['1 done', '2 cached', '3 cached', '4 cached', '5 done', '6 done', '7 done']);
+  assert.deepEqual(stepStates(third.events), ['1 done', '2 cached', '3 cached', '4 cached', '5 done', '6 done']);
+  assert.deepEqual([third.steps, third.cached], [5, 3]);
   assert.notEqual(third.image.id, first.image.id);
   const out = await run(third.image);
   assert.deepEqual(out.stdout, ['A1', 'B2']);
@@ -155,9 +160,9 @@ test('cache: a rebuild hits every step and gives the same image; editing one fil
   // touching a file without changing it keeps the cache (content, not mtime, is the key)
   execFileSync('touch', [join(ctx, 'src', 'a.js')]);
   const fourth = await build(ctx);
-  assert.equal(fourth.cached, 6);
+  assert.equal(fourth.cached, 5);
   const fresh = await build(ctx, { noCache: true });
-  assert.equal(fresh.cached, 0, 'noCache runs every step');
+  assert.deepEqual([fresh.steps, fresh.cached], [5, 0], 'noCache runs every step');
 });
 
 test('a syntax error names the Dockerfile line', async () => {
@@ -288,7 +293,10 @@ test('--target builds only the stages it needs', async () => {
     Dockerfile: [`FROM ${BUSYBOX_REF} AS one`, 'RUN echo one > /one', `FROM ${BUSYBOX_REF} AS two`, 'RUN exit 9', 'FROM one AS three', 'RUN cat /one > /three'].join('\n'),
   });
   const r = await build(ctx, { target: 'three' });
-  assert.equal(r.steps, 4, 'stage "two" is skipped');
+  assert.equal(r.steps, 2, 'stage "two" is skipped');
+  // Each stage numbers its own steps; FROM of a stage shows the stage's name.
+  assert.deepEqual(r.events.filter((e) => e.type === 'step' && e.state === 'running').map((e) => e.type === 'step' && `[${e.stage} ${e.step}/${e.total}] ${e.text}`),
+    [`[one 1/2] FROM ${normalizeRef(BUSYBOX_REF)}`, '[one 2/2] RUN echo one > /one', '[three 1/2] FROM one', '[three 2/2] RUN cat /one > /three']);
   assert.deepEqual((await run(r.image, ['cat', '/three'])).stdout, ['one']);
   await assert.rejects(build(ctx, { target: 'nope' }), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_TARGET');
   assert.equal(readFileSync(join(ctx, 'Dockerfile'), 'utf8').includes('AS two'), true);
