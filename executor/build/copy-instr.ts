@@ -8,7 +8,8 @@ import { checkFlags, flagOf, type Instr } from './parse.ts';
 import { createdBy, hashKey, stageVars, type StageState } from './state.ts';
 import { processWord, processWords } from './words.ts';
 import { collectSources, cleanSource, sourcesDigest, type SourceItem } from './sources.ts';
-import { copyInto, isDirIn, makeDirIn, parseChmod, type CopyOwner } from './copy.ts';
+import { copyInto, isDirIn, makeDirIn, type CopyOwner } from './copy.ts';
+import { parseChmod, type Chmod } from './chmod.ts';
 import { withRootfs } from './rootfs-step.ts';
 import { displayText, ownerOf, type StepHost, type StepResult } from './step-host.ts';
 
@@ -29,7 +30,7 @@ export async function copyInstr(b: StepHost, ins: Instr, st: StageState, stageIn
   const chown = flagOf(ins, 'chown') !== undefined ? processWord(flagOf(ins, 'chown')!, vars, { escape: esc }) : undefined;
   const chmodRaw = flagOf(ins, 'chmod');
   const chmod = chmodRaw !== undefined ? parseChmod(chmodRaw) : undefined;
-  if (chmodRaw !== undefined && chmod === undefined) throw b.err('BUILD_SYNTAX', ins.line, `invalid --chmod=${chmodRaw}: an octal mode is expected`);
+  if (chmodRaw !== undefined && chmod === undefined) throw b.err('BUILD_SYNTAX', ins.line, `invalid --chmod=${chmodRaw}: an octal (755) or symbolic (u+x, go-w, a=rX) mode is expected`);
   const fromRaw = flagOf(ins, 'from');
   const from = fromRaw !== undefined ? processWord(fromRaw, vars, { escape: esc }) : undefined;
   for (const s of specs) {
@@ -97,7 +98,7 @@ export async function copyInstr(b: StepHost, ins: Instr, st: StageState, stageIn
 }
 
 /** Context items into the rootfs; for ADD, a local tar archive given as a source is extracted. */
-async function applyItems(b: StepHost, merged: string, items: SourceItem[], isAdd: boolean, owner: CopyOwner | undefined, chmod: number | undefined): Promise<void> {
+async function applyItems(b: StepHost, merged: string, items: SourceItem[], isAdd: boolean, owner: CopyOwner | undefined, chmod: Chmod | undefined): Promise<void> {
   const opts = { ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}) };
   if (!isAdd) { copyInto(merged, items, opts); return; }
   const { isArchive, extractArchive } = await import('./archive.ts');

@@ -9,22 +9,18 @@ import { posix } from 'node:path';
 import { openRoot, openat2, closeFd, O_PATH, O_DIRECTORY, O_CLOEXEC, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } from '../sys/openat2.ts';
 import { SysError } from '../../schema/errors.ts';
 import type { SourceItem } from './sources.ts';
+import { applyChmod, type Chmod } from './chmod.ts';
 
 export interface CopyOwner { uid: number; gid: number }
 
 export interface CopyOptions {
   /** Owner of every item and of the dirs made for them; undefined = keep the source's (COPY --from). */
   owner?: CopyOwner;
-  /** --chmod: mode of every item. */
-  chmod?: number;
+  /** --chmod: the mode of every item (octal), or applied to each item's own (symbolic). */
+  chmod?: Chmod;
 }
 
 const at = (fd: number, name: string) => `/proc/self/fd/${fd}/${name}`;
-
-/** `--chmod=755` / `--chmod=u+x`: only the octal form, as BuildKit's stable syntax. */
-export function parseChmod(v: string): number | undefined {
-  return /^[0-7]{3,4}$/.test(v) ? parseInt(v, 8) : undefined;
-}
 
 export class RootWriter {
   private readonly rootFd: number;
@@ -66,7 +62,7 @@ export class RootWriter {
 
   write(it: SourceItem, opts: CopyOptions): void {
     const owner = opts.owner ?? { uid: it.uid, gid: it.gid };
-    const mode = opts.chmod ?? it.mode;
+    const mode = opts.chmod === undefined ? it.mode : applyChmod(opts.chmod, it.mode, it.kind === 'dir');
     if (it.dest === '/' && it.kind === 'dir') return; // the root keeps its own metadata
     const pfd = this.dir(posix.dirname(it.dest));
     const name = posix.basename(it.dest);

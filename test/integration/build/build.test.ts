@@ -243,6 +243,23 @@ test('ADD extracts a local tar; COPY heredocs, --chown and --chmod; RUN heredoc;
     'a shebang heredoc runs as a file that is in no layer');
 });
 
+test('COPY --chmod with a symbolic mode changes each item\'s own mode (X: dirs and executables only)', async () => {
+  const ctx = context({ 'tree/a.txt': 'a\n', 'tree/run.sh': '#!/bin/sh\n', 'tree/sub/b.txt': 'b\n' });
+  execFileSync('chmod', ['666', join(ctx, 'tree/a.txt')]);
+  execFileSync('chmod', ['770', join(ctx, 'tree/run.sh')]);
+  execFileSync('chmod', ['700', join(ctx, 'tree/sub')]);
+  writeFileSync(join(ctx, 'Dockerfile'), [
+    `FROM ${BUSYBOX_REF}`,
+    'COPY --chmod=u=rwX,go=rX tree /t/',
+    'COPY --chmod=go-w,u+x tree/a.txt /a.txt',
+  ].join('\n'));
+  const r = await build(ctx);
+  const out = await run(r.image, ['stat', '-c', '%a %n', '/t/a.txt', '/t/run.sh', '/t/sub', '/t/sub/b.txt', '/a.txt']);
+  assert.deepEqual(out.stdout, ['644 /t/a.txt', '755 /t/run.sh', '755 /t/sub', '644 /t/sub/b.txt', '744 /a.txt'], out.stderr.join('\n'));
+  const bad = context({ Dockerfile: `FROM ${BUSYBOX_REF}\nCOPY --chmod=u+q Dockerfile /x\n` });
+  await assert.rejects(build(bad), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_SYNTAX' && /Dockerfile:2: invalid --chmod=u\+q/.test(e.message));
+});
+
 test('a missing context or Dockerfile is a BUILD_CONTEXT error', async () => {
   await assert.rejects(build(join(env.dir, 'no-such-dir')), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_CONTEXT');
   await assert.rejects(build(context({ 'other.txt': 'x' })), (e: unknown) => e instanceof BuildError && e.code === 'BUILD_CONTEXT' && /Dockerfile/.test(e.message));

@@ -7,7 +7,6 @@ import { headerBlocks, END_OF_ARCHIVE, padding } from '../../../executor/build/t
 import { parseCacheMount, parseRunMount } from '../../../executor/build/mounts.ts';
 import { cleanSource, destFor, SourceError } from '../../../executor/build/sources.ts';
 import { archiveKind } from '../../../executor/build/archive.ts';
-import { parseChmod } from '../../../executor/build/copy.ts';
 
 const e = (x: Partial<UpperEntry> & Pick<UpperEntry, 'rel' | 'kind'>): UpperEntry =>
   ({ mode: 0o644, uid: 0, gid: 0, size: 0, mtime: new Date(1e12), rdevMajor: 0, rdevMinor: 0, ...x });
@@ -78,8 +77,6 @@ test('COPY sources: cleaned inside the context, destinations as docker places th
   assert.equal(destFor('/app', 'file', 'x.txt', true), '/app/x.txt');
   assert.equal(destFor('/app/y.txt', 'file', 'x.txt', false), '/app/y.txt');
   assert.equal(destFor('/app', 'dir', 'src', true), '/app', 'a dir source copies its contents');
-  assert.equal(parseChmod('0755'), 0o755);
-  assert.equal(parseChmod('u+x'), undefined);
 });
 
 test('ADD recognises archives by their first bytes', () => {
