@@ -8,7 +8,7 @@
 // lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. A failed RUN's
 // last output lines are part of the engine's BuildError, which the CLI prints after the progress.
 import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
-import type { ProgressMode } from './progress.ts';
+import { listrNoteDone, type ProgressMode } from './progress.ts';
 import { familiar } from '../executor/image/ref.ts';
 
 export interface BuildProgress {
@@ -138,17 +138,6 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): Bui
         s.settle?.(e.state === 'failed' ? new Error(`${e.service}  ${e.error instanceof Error ? e.error.message : 'build failed'}`) : undefined);
       });
     },
-    note(line) {
-      void start.then(() => {
-        const open = [...slots.values()].find((x) => !x.settled && x.task);
-        if (open?.task) open.task.output = line;
-        else out.write(line + '\n');
-      });
-    },
-    async done() {
-      await start;
-      for (const s of slots.values()) if (!s.settled) { s.settled = true; s.settle?.(); }
-      await listr;
-    },
+    ...listrNoteDone(out, start, slots, (s) => s.settle?.(), () => listr),
   };
 }

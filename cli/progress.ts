@@ -172,17 +172,33 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
         }
       });
     },
+    ...listrNoteDone(out, start, slots, (slot) => slot.resolve(), () => listr),
+  };
+}
+
+/** What the note/done of a listr2 renderer needs of its tasks. */
+export interface ListrSlot { settled: boolean; task?: { output: string } }
+
+/**
+ * note/done of a listr2 renderer (here and cli/build-progress.ts). listr2 owns the screen, so a
+ * note goes to the output bar of a task still running (a plain write would be drawn over), and
+ * straight to the stream once none is; done finishes the tasks still open and waits for
+ * listr2's last render. `ready` resolves once listr2 is loaded and the slots exist.
+ */
+export function listrNoteDone<S extends ListrSlot>(out: NodeJS.WritableStream, ready: Promise<unknown>, slots: Map<string, S>,
+  finish: (slot: S) => void, rendered: () => Promise<unknown> | undefined): { note(line: string): void; done(): Promise<void> } {
+  return {
     note(line) {
-      void start.then(() => {
+      void ready.then(() => {
         const open = [...slots.values()].find((x) => !x.settled && x.task);
         if (open?.task) open.task.output = line;
         else out.write(line + '\n');
       });
     },
     async done() {
-      await start;
-      for (const slot of slots.values()) if (!slot.settled) { slot.settled = true; slot.resolve(); }
-      await listr;
+      await ready;
+      for (const slot of slots.values()) if (!slot.settled) { slot.settled = true; finish(slot); }
+      await rendered();
     },
   };
 }

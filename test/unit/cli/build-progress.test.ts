@@ -84,3 +84,20 @@ test('--build-arg: K=V, K=, and K alone from the environment (dropped when unset
   assert.deepEqual(parseBuildArgs(['A=1', 'B=', 'C', 'D', 'E=x=y'], { C: 'env' }), { A: '1', B: '', C: 'env', E: 'x=y' });
   assert.throws(() => parseBuildArgs(['=v'], {}), /--build-arg/);
 });
+
+test('tty (listr2): a note while a build runs goes to its task, done() finishes open tasks, later notes go straight out', async () => {
+  const o = sink();
+  const p = createBuildProgress('tty', o.s as unknown as NodeJS.WriteStream, ['web', 'db']);
+  p.service({ service: 'web', state: 'start', ms: 0 });
+  p.event(step(2, 'running', 'RUN echo hi'));
+  p.note('warning: while building');
+  p.service({ service: 'web', state: 'done', result, ms: 3400 });
+  await p.done(); // db never started: done() must not wait for it
+  p.note('after the builds');
+  await new Promise((r) => setImmediate(r));
+  const text = o.text();
+  assert.match(text, /web built in 3\.4s \(4 steps, 2 cached\) → shop-web:latest/);
+  assert.ok(text.endsWith('after the builds\n'), JSON.stringify(text.slice(-80)));
+  const warned = text.indexOf('warning: while building');
+  assert.ok(warned >= 0 && warned < text.indexOf('after the builds'), text);
+});
