@@ -221,16 +221,23 @@ class Builder implements StepHost {
     const st = this.parsed.stages[i]!;
     const dep = this.stageRef(this.fromText(st), i);
     if (dep) this.neededStages(dep.index, seen);
+    for (const s of this.bodyDeps(st)) this.neededStages(s.index, seen);
+    return seen;
+  }
+
+  /** Stages the steps of `st` read (`COPY --from`, `RUN --mount=from=`), as far as the global args name them. */
+  private bodyDeps(st: Stage): Stage[] {
+    const out: Stage[] = [];
     for (const ins of st.body) {
       const from = ins.keyword === 'COPY' || ins.keyword === 'ADD' ? flagOf(ins, 'from') : undefined;
       const mountFroms = ins.keyword === 'RUN' ? flagsOf(ins, 'mount').map((m) => /(?:^|,)from=([^,]+)/.exec(m)?.[1]).filter((x): x is string => !!x) : [];
       for (const f of [from, ...mountFroms]) {
         if (f === undefined) continue;
-        const s = this.stageRef(safeWord(f, this.globals, this.parsed.escape), i);
-        if (s) this.neededStages(s.index, seen);
+        const s = this.stageRef(safeWord(f, this.globals, this.parsed.escape), st.index);
+        if (s) out.push(s);
       }
     }
-    return seen;
+    return out;
   }
 
   private stage(i: number): Promise<StageOut> {
@@ -248,7 +255,10 @@ class Builder implements StepHost {
 
   private async buildStage(stage: Stage): Promise<StageOut> {
     this.checkAbort();
-    // FROM <stage>: that stage is built first, so this FROM is reported once it can start.
+    // The stages this one reads are built first, so each stage's steps are reported together
+    // (a COPY --from does not wait with its line open while another stage runs). One named only
+    // through a stage-local ARG is still built on demand by its step.
+    for (const s of this.bodyDeps(stage)) await this.stage(s.index);
     const dep = this.stageRef(this.fromText(stage), stage.index);
     const depState = dep ? (await this.stage(dep.index)).state : undefined;
     const t0 = Date.now();

@@ -56,7 +56,7 @@ test('build, up, cached rebuild, one-file edit, up --build and down on the build
   // As BuildKit shows it: `FROM ${BASE}` resolved, each stage numbered on its own (the unnamed
   // final stage is stage-1), ARG/ENV/LABEL/EXPOSE/CMD not listed; a cold build has nothing cached.
   assert.deepEqual(first.filter((s) => /^FROM /.test(s.text)).map((s) => `${s.label} ${s.text}`),
-    ['web stage-1 1/4 FROM docker.io/tscompose-test/busybox:latest', 'web render 1/5 FROM docker.io/tscompose-test/busybox:latest'], b1.stderr);
+    ['web render 1/5 FROM docker.io/tscompose-test/busybox:latest', 'web stage-1 1/4 FROM docker.io/tscompose-test/busybox:latest'], b1.stderr);
   assert.doesNotMatch(b1.stderr, /^\[web .*\] (ARG|ENV|LABEL|EXPOSE|CMD) /m);
   assert.match(b1.stderr, /✔ web built in [\d.]+s \(7 steps, 0 cached\)/);
 
@@ -96,10 +96,10 @@ test('build, up, cached rebuild, one-file edit, up --build and down on the build
   assert.equal(b3.code, 0, b3.stderr);
   const third = steps(b3.stderr, 'web').filter(fsStep);
   // The steps before the render stage's COPY src/ stay cached; that COPY and every filesystem step
-  // after it (its RUN, the final stage's COPY --from and RUN) ran again. The final stage's
-  // COPY --from starts before the render stage it waits for.
+  // after it (its RUN, the final stage's COPY --from and RUN) ran again. The render stage, which
+  // the final one copies from, is built (and listed) first.
   assert.deepEqual(third.map((s) => [s.text.split(' ').slice(0, 2).join(' '), s.cached]),
-    [['WORKDIR /www', true], ['COPY --from=render', false], ['WORKDIR /src', true], ['RUN mkdir', true], ['COPY src/', false], ['RUN sed', false], ['RUN chmod', false]], b3.stderr);
+    [['WORKDIR /src', true], ['RUN mkdir', true], ['COPY src/', false], ['RUN sed', false], ['WORKDIR /www', true], ['COPY --from=render', false], ['RUN chmod', false]], b3.stderr);
   assert.match(b3.stderr, /✔ web built in [\d.]+s \(7 steps, 3 cached\)/);
   // The rebuilt image recreated both services that run it.
   const after2 = e.tsc([...p, 'ps', '--format', 'json'], { cwd: app, env });
