@@ -1,7 +1,8 @@
 // The build engine behind buildImage(): parse, pick the stages the target needs, run each stage's
 // steps against the cache, write the image and tag it. Stages are built on demand (FROM <stage>,
-// COPY --from=<stage>), each once per build. Filesystem steps (RUN, COPY, ADD) go through the
-// cache (cache.ts); config steps only change the state.
+// COPY --from=<stage>: the stages a stage reads before its own steps), each once per build.
+// Filesystem steps (RUN, COPY, ADD, WORKDIR) go through the cache (cache.ts); config steps only
+// change the state.
 //
 // Progress follows BuildKit's model: per stage, FROM and the filesystem steps are numbered
 // `[stage N/M]`; config-only instructions (ARG, ENV, LABEL, CMD…) make no event. The result counts
