@@ -607,6 +607,56 @@ static int open_pty(const char *ptmx, char *slave, size_t n)
   return m;
 }
 
+/*
+ * tty: true — PID 1's console comes from the container's own devpts, as runc's console socket:
+ * the child opens /dev/ptmx after the pivot (so `tty` names a /dev/pts node the container has),
+ * makes the slave its controlling terminal and stdio, and hands the master to the waiter over
+ * `sock` (SCM_RIGHTS). Opened before the pivot it would be a node of the host's devpts.
+ */
+static void console_to_waiter(int sock)
+{
+  char pty[64];
+  int m = open_pty("/dev/ptmx", pty, sizeof pty);
+  if (m < 0) child_fail("tty", errno, "/dev/ptmx");
+  /* `run -t` on a terminal: the app's first look at the window size sees the caller's. */
+  struct winsize ws;
+  if (S.tty_out >= 0 && ioctl(S.tty_out, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) ioctl(m, TIOCSWINSZ, &ws);
+  if (attach_pty(pty) < 0) child_fail("tty", errno, pty);
+  /* The user's own terminal, as docker (runc fixStdioPermissions): the group stays devpts' tty. */
+  if (S.have_user && fchown(0, S.uid, (gid_t)-1) < 0) child_fail("tty", errno, pty);
+  char one = 't';
+  struct iovec iov = { &one, 1 };
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } c;
+  memset(&c, 0, sizeof c);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof c.b };
+  struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+  h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &m, sizeof m);
+  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) if (errno != EINTR) child_fail("tty", errno, "console socket");
+  close(m);
+  close(sock);
+}
+
+/* The waiter's side of console_to_waiter: the master fd, or -1 with errno set. */
+static int console_from_child(int sock)
+{
+  char one;
+  struct iovec iov = { &one, 1 };
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } c;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof c.b };
+  ssize_t r;
+  while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
+  if (r < 0) return -1;
+  struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+  if (r == 0 || !h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(sizeof(int))) {
+    errno = EPROTO;
+    return -1;
+  }
+  int m;
+  memcpy(&m, CMSG_DATA(h), sizeof m);
+  return m;
+}
+
 /* Whether a child we just cloned already has a SIGKILL pending or is dead (see cmd_run's clone3). */
 static int doomed_child(pid_t pid)
 {
@@ -631,7 +681,8 @@ static int doomed_child(pid_t pid)
 
 /* --------------------------------------------------------------- run ---- */
 
-struct child_args { int sync_rd, err_wr, out_wr, err_out_wr, in_rd; const char *pty; };
+/* console: tty: true's socket to the waiter (console_to_waiter), else -1. */
+struct child_args { int sync_rd, err_wr, out_wr, err_out_wr, in_rd, console; };
 
 static void __attribute__((noreturn)) run_child(struct child_args *a)
 {
@@ -644,11 +695,8 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
   if (read(a->sync_rd, &b, 1) != 1) _exit(126);
   close(a->sync_rd);
 
-  if (a->pty) {
-    /* tty: true: the app gets a terminal as its controlling tty (opened before the pivot, while
-     * the host's devpts path is reachable), the waiter reads the other side. */
-    if (attach_pty(a->pty) < 0) child_fail("tty", errno, a->pty);
-  } else {
+  /* tty: true: stdio is the pty, attached once the container's devpts is in place (below). */
+  if (a->console < 0) {
     /* The caller's stdin (`run -i`), or stdin_open's pipe (the waiter holds the write end), else /dev/null. */
     int in = S.stdin_fd >= 0 ? S.stdin_fd : a->in_rd >= 0 ? a->in_rd : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (in < 0 || dup2(in, 0) < 0 || dup2(a->out_wr, 1) < 0 || dup2(a->err_out_wr, 2) < 0)
@@ -685,6 +733,8 @@ static void __attribute__((noreturn)) run_child(struct child_args *a)
     }
   }
   if (S.oomscore && write_file("/proc/self/oom_score_adj", S.oomscore) < 0) child_fail("oom_score_adj", errno, S.oomscore);
+  /* Before the start gate, as runc: the console exists once the container is created. */
+  if (a->console >= 0) console_to_waiter(a->console);
 
   if (gatefd >= 0) {
     /* OCI create/start: announce that set-up is done, then block until `start` opens the FIFO
@@ -839,14 +889,9 @@ static int cmd_run(void)
   if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
     fail("pipe", errno, "");
   if (S.log) log_open();
-  char pty[64] = "";
-  int master = -1, in[2] = { -1, -1 };
-  if (S.tty && (master = open_pty("/dev/ptmx", pty, sizeof pty)) < 0) fail("tty", errno, "/dev/ptmx");
-  /* `run -t` on a terminal: the container's pty starts with the caller's window size. */
-  if (master >= 0 && S.tty_out >= 0) {
-    struct winsize ws;
-    if (ioctl(S.tty_out, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) ioctl(master, TIOCSWINSZ, &ws);
-  }
+  /* tty: true: the child opens the pty in the container's devpts and sends us the master here. */
+  int master = -1, in[2] = { -1, -1 }, cons[2] = { -1, -1 };
+  if (S.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cons) < 0) fail("tty", errno, "console socket");
   if (!S.tty && S.stdin_open && S.stdin_fd < 0 && pipe2(in, O_CLOEXEC) < 0) fail("pipe", errno, "");
 
   int flags = 0;
@@ -896,15 +941,17 @@ static int cmd_run(void)
   if (pid < 0) fail("clone", errno, "");
   if (pid == 0) {
     close(sync[1]); close(errp[0]); close(out[0]); close(err[0]);
-    if (master >= 0) close(master);
+    if (cons[0] >= 0) close(cons[0]);
     if (in[1] >= 0) close(in[1]);
-    struct child_args a = { sync[0], errp[1], out[1], err[1], in[0], S.tty ? pty : NULL };
+    struct child_args a = { sync[0], errp[1], out[1], err[1], in[0], cons[1] };
     run_child(&a);
   }
   close(sync[0]); close(errp[1]); close(out[1]); close(err[1]);
   if (in[0] >= 0) close(in[0]); /* in[1] stays open for the container's life: stdin never ends */
+  /* Ours closed, so a child that dies before sending the console gives EOF, not a hang. */
+  if (cons[1] >= 0) close(cons[1]);
   /* Without a tty the container reads the caller's stdin itself: our copy must not keep it open. */
-  if (S.stdin_fd >= 0 && master < 0) { close(S.stdin_fd); S.stdin_fd = -1; }
+  if (S.stdin_fd >= 0 && !S.tty) { close(S.stdin_fd); S.stdin_fd = -1; }
 
   /* Place the child in its cgroups while it waits, then release it. */
   char s[32];
@@ -944,6 +991,19 @@ static int cmd_run(void)
     say("%s", msg);
     waitpid(pid, NULL, 0);
     return 1;
+  }
+  /* execve succeeded, so the console was sent before it (console_to_waiter); a child killed on
+   * the way leaves EOF instead. */
+  if (cons[0] >= 0) {
+    master = console_from_child(cons[0]);
+    int e = errno;
+    close(cons[0]);
+    if (master < 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      say("error tty %d console socket", e);
+      return 1;
+    }
   }
   say("ready");
 
