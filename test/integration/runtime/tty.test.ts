@@ -61,3 +61,9 @@ test('tty: true with user: the user owns its terminal (as docker), the group sta
   assert.equal(r.exit.code, 0, r.log);
   assert.deepEqual(r.out, ['1000', '1000 5 620', 'ok']);
 });
+
+test('tty: true with read_only: the pty still comes from the container\'s devpts', async () => {
+  const r = await runTty('tty; stty size', { read_only: true });
+  assert.equal(r.exit.code, 0, r.log);
+  assert.deepEqual(r.out, ['/dev/pts/0', '24 80']);
+});
