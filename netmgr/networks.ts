@@ -144,8 +144,10 @@ async function dropTable(fx: Effects): Promise<void> {
   const text = await fx.ops.nftText(['list', 'table', FAMILY, TABLE]);
   if (text === undefined) return;
   const saved = savedForwardOf(text);
-  await fx.ops.nft(deleteTableScript());
+  // Restore before the table goes (it records the value): a changed ip_forward always has our table
+  // beside it, for a crash here and for anyone looking at the host in between.
   if (saved !== undefined && fx.sysctl.read(FORWARD) !== saved) fx.sysctl.write(FORWARD, saved);
+  await fx.ops.nft(deleteTableScript());
 }
 
 export function findNetwork(name: string): NetworkState | undefined {
