@@ -2,7 +2,7 @@
 // pieces (the nft table, ip_forward) are shared by every tscompose process on the host, so they are
 // changed under the host lock and decided from the kernel's own view (the table's elements), not
 // from one state root's files.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../executor/sys/random.ts';
 import type { Network } from '../schema/model.ts';
 import { NetError } from './errors.ts';
 import type { NetOps } from './exec.ts';
@@ -48,7 +48,7 @@ export function ensureNetwork(fx: Effects, net: Network, o: CreateOptions = {}):
         network: net.name, ipam: net.ipam, used, hostRoutes: await hostRoutes(fx.ops),
         pool: process.env.TSCOMPOSE_NETWORK_POOL ?? DEFAULT_POOL,
       });
-      const id = randomBytes(32).toString('hex');
+      const id = randomHex(32);
       st = {
         id, name: net.name, bridge: bridgeName(id), subnet: plan.subnet, gateway: plan.gateway, reserved: plan.reserved,
         internal: net.internal ?? false, projects: [], labels: net.labels ?? {}, createdAt: new Date().toISOString(), endpoints: {},

@@ -22,7 +22,8 @@
 // there: building it as strings (pieces joined, or `+=`) cost more than everything else a plan does
 // per service. The bytes are exactly those of the v1 text (test/unit/planner/hash-stable.test.ts
 // pins them), so hashes recorded by earlier versions still match.
-import { hash as digest } from 'node:crypto';
+// sha256Hex: node:crypto, or a pure-JS sha256 in the supervisor (planner/sha256.ts says why).
+import { sha256Hex } from './sha256.ts';
 import type { Project, Service } from '../schema/model.ts';
 import { TscError } from '../schema/errors.ts';
 
@@ -183,7 +184,7 @@ function hashedValue(s: Service, key: string): unknown {
 
 /** sha256 (hex) of the text written, then drops a buffer grown for one huge value. */
 function digestText(): string {
-  const out = digest('sha256', buf.subarray(0, len), 'hex');
+  const out = sha256Hex(buf.subarray(0, len));
   if (buf.length > BIG) buf = new Uint8Array(4096);
   return out;
 }
@@ -229,7 +230,7 @@ export function configKeyHashes(service: Service, opts?: HashOptions): Record<st
 }
 
 function shortHash(text: string): string {
-  return digest('sha256', text, 'hex').slice(0, 16);
+  return sha256Hex(text).slice(0, 16);
 }
 
 /** Keys whose hashes differ between two `configKeyHashes` maps, sorted; `image digest` for the digest. */

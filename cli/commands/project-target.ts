@@ -11,6 +11,7 @@ import { globalsOf, type GlobalOptions } from '../global-options.ts';
 import { loadProjectFor } from '../load-project.ts';
 import { paths } from '../../executor/state/paths.ts';
 import type { ContainerRecord, ProjectState } from '../../executor/state/journal.ts';
+import { SUPERVISOR_ENV } from '../../planner/sha256.ts';
 
 export interface Target {
   name: string;
@@ -65,10 +66,11 @@ export const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1', ...(MAIN.endsWi
  * deserialized from it stay resident in a process that never exits), and its CPU time measured
  * the same without it (lite mode compiles lazily to bytecode only: little for a cache to save).
  * The .ts sources keep it (on a miss they load the TypeScript stripper: +35 MB).
+ * SUPERVISOR_ENV=1: hashes in pure JS, without node:crypto (−2.5 MB, planner/sha256.ts).
  * Containers get their spec's environment, not this one.
  */
 export function supervisorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536', ...env };
+  const out: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '65536', ...env, [SUPERVISOR_ENV]: '1' };
   if (MAIN.endsWith('.js')) delete out.NODE_COMPILE_CACHE;
   return out;
 }

@@ -3,7 +3,7 @@
 // place, so a blob file that exists is always complete and correct (concurrent writers of the same
 // blob both succeed; the second rename replaces identical bytes).
 import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, linkSync, copyFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ export class BlobStore {
   }
 
   tempPath(label = 'blob'): string {
-    return join(this.tmp, `${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return join(this.tmp, `${label}-${process.pid}-${randomHex(6)}`);
   }
 
   putBytes(data: Buffer | string, expected?: string): PutResult {
@@ -76,7 +76,8 @@ export class BlobStore {
   /** Streams `src` into the store; `onBytes` reports progress. Throws DIGEST_MISMATCH on a wrong digest. */
   async putStream(src: Readable | AsyncIterable<Buffer>, expected?: string, onBytes?: (n: number) => void): Promise<PutResult> {
     const tmp = this.tempPath();
-    const hash = createHash('sha256');
+    // node:crypto loaded here, not at import: the supervisor loads this module but never streams blobs in.
+    const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
     let size = 0;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {

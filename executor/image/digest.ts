@@ -1,12 +1,13 @@
 // Digests and chain IDs (OCI image-spec "Layer ChainID"): a layer's unpacked dir is keyed by the
 // chain of diff IDs below and including it, as docker and containerd do.
-import { createHash } from 'node:crypto';
+// sha256Hex: node:crypto, but not in a supervisor, which computes chain IDs (planner/sha256.ts).
+import { sha256Hex } from '../../planner/sha256.ts';
 import { ImageError } from './errors.ts';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export function sha256(data: Buffer | string): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return 'sha256:' + sha256Hex(data);
 }
 
 export function isDigest(s: string): boolean {

@@ -4,7 +4,7 @@
 // both finish and the loser discards its copy. Within one process concurrent requests share one unpack.
 import { existsSync, mkdirSync, renameSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import { hexOf } from './digest.ts';
 import { digestMismatch } from './errors.ts';
 import type { UnpackResult } from './unpack.ts';
@@ -52,7 +52,7 @@ export class LayerStore {
 
   /** Unpacks into a fresh temp dir (for imports, whose diff ID is only known afterwards). */
   async unpackTemp(blobFile: string): Promise<{ dir: string; result: UnpackResult }> {
-    const dir = join(this.tmp, `layer-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const dir = join(this.tmp, `layer-${process.pid}-${randomHex(6)}`);
     mkdirSync(dir, { mode: 0o755 });
     try {
       // Loaded on first use: tar and zlib stay out of processes that only resolve images (the supervisor).
@@ -85,7 +85,7 @@ export class LayerStore {
     // Renamed away first, so a half-deleted layer is never mistaken for a whole one.
     const dst = this.path(chainId);
     if (!existsSync(dst)) return;
-    const trash = join(this.tmp, `rm-${randomBytes(6).toString('hex')}`);
+    const trash = join(this.tmp, `rm-${randomHex(6)}`);
     renameSync(dst, trash);
     rmSync(trash, { recursive: true, force: true });
   }

@@ -6,12 +6,12 @@
 // always covered by a lease it will see.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 
 export function beginLease(root: string): () => void {
   const dir = join(root, 'leases');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const file = join(dir, `${process.pid}-${randomHex(4)}`);
   // Millisecond clock vs file ctimes: back off a second so coarse timestamps cannot slip under it.
   writeFileSync(file, JSON.stringify({ pid: process.pid, start: Date.now() - 1000 }));
   return () => rmSync(file, { force: true });

@@ -5,7 +5,7 @@
 // poll with a short backoff; the lock is released by the kernel if its holder dies.
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import { withFileLock } from '../sys/flock.ts';
 import { ImageError } from './errors.ts';
 
@@ -41,7 +41,7 @@ export class RefIndex {
     return this.withLock(() => {
       const refs = this.all();
       const out = change(refs);
-      const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      const tmp = `${this.file}.${process.pid}.${randomHex(4)}`;
       writeFileSync(tmp, JSON.stringify({ version: 1, refs } satisfies RefsFile, null, 1) + '\n');
       renameSync(tmp, this.file);
       return out;

@@ -4,7 +4,7 @@
 // step undone in reverse, each undo idempotent — so remove also cleans what a crash left half made).
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import type { Project, Service } from '../../schema/model.ts';
 import { ContainerError, TscError } from '../../schema/errors.ts';
 import { paths } from '../state/paths.ts';
@@ -60,7 +60,7 @@ export async function createContainer(ctx: Ctx, project: Project, serviceName: s
   if (!imageRef) {
     throw new TscError('NO_IMAGE', `Service "${serviceName}" has neither an image nor a build section`, { hint: 'set `image:` or `build:`' });
   }
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex(32);
   const name = o.name ?? containerName(project, serviceName, number);
   const rec: ContainerRecord = {
     id, name, service: serviceName, number, configHash: o.configHash, image: imageRef,

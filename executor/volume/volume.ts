@@ -4,7 +4,7 @@
 // (docker's behaviour) unless `nocopy` is set.
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TscError } from '../../schema/errors.ts';
@@ -46,7 +46,7 @@ export function ensureVolume(name: string, o: { project?: string; labels?: Recor
 
 /** A fresh anonymous volume name (64 hex, like docker). */
 export function anonymousVolumeName(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export function inspectVolume(name: string): VolumeInfo | undefined {

@@ -13,7 +13,7 @@
 import { lstatSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync,
   unlinkSync, writeSync, fchmodSync, fchownSync, futimesSync, lchownSync, closeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sys/random.ts';
 import { TscError, SysError } from '../../schema/errors.ts';
 import { openRoot, openat2, closeFd, O_PATH, O_DIRECTORY, O_CLOEXEC, O_NOFOLLOW, O_RDONLY,
   RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS } from '../sys/openat2.ts';
@@ -73,7 +73,7 @@ function lstatOrNone(p: string): Stats | undefined {
 const at = (fd: number, name: string) => `/proc/self/fd/${fd}/${name}`;
 
 // A random per-process prefix and a counter: unguessable enough for O_EXCL, cheaper than random bytes per file.
-const TMP_PREFIX = randomBytes(6).toString('hex');
+const TMP_PREFIX = randomHex(6);
 let tmpCount = 0;
 function tmpName(name: string): string {
   // Names stay under NAME_MAX (255); ephemeral-ignored suffix so a watcher on the target skips it.
