@@ -3,13 +3,16 @@
 //
 // Why: loading node:crypto initialises OpenSSL and touches its pages of the node binary, ~2.5 MB
 // of RSS for good (bench/up-down/README.md), and the supervisor lives as long as the stack (goal
-// ≤ 60 MB). It hashes little (a few short texts per container), so there it uses @noble/hashes (pure
-// JS, ~60 KB of source). Everywhere else node:crypto is the faster one by far (0.5 vs 3.3 µs for a
-// 300-byte text with the optimizing compilers; the supervisor runs in lite mode, where the JS one
-// takes ~170 µs: fine for tens of services, too slow for the CLI's 10k-service plans), and it is
-// loaded on the first hash only. Both give the same digest (test/unit/planner/sha256.test.ts).
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+// ≤ 60 MB). It hashes little (a few short texts per container), so there it uses fast-sha256 (pure
+// JS, one 15 KB file). With the supervisor's flags (lite mode, 1 MB semi-spaces, one malloc arena),
+// a bare script measured node:crypto +2.6 MB, fast-sha256 +0.5 MB, @noble/hashes +1.3 MB (its sha2
+// module builds SHA-512 tables with BigInt at import; it is also 2× slower in lite mode).
+// Everywhere else node:crypto is the faster one by far (0.5 vs ~4.7 µs for a 300-byte text with the
+// optimizing compilers; the supervisor runs in lite mode, where the JS one takes ~90 µs: fine for
+// tens of services, too slow for the CLI's 10k-service plans), and it is loaded on the first hash
+// only. Both give the same digest (test/unit/supervisor/sha256.test.ts).
+// fast-sha256 is CommonJS in a UMD wrapper (no named exports for ESM): its default export carries `hash`.
+import fastSha256 from 'fast-sha256';
 
 /** Set in a detached supervisor's environment (cli/commands/project-target.ts supervisorEnv). */
 export const SUPERVISOR_ENV = 'TSCOMPOSE_SUPERVISOR';
@@ -19,7 +22,8 @@ type HashFn = (data: Uint8Array | string) => string;
 
 /** The pure-JS sha256, hex. */
 export function smallSha256Hex(data: Uint8Array | string): string {
-  return bytesToHex(nobleSha256(typeof data === 'string' ? utf8.encode(data) : data));
+  const digest = fastSha256.hash(typeof data === 'string' ? utf8.encode(data) : data);
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex');
 }
 
 let nodeHash: HashFn | undefined;
