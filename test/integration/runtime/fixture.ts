@@ -6,8 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { TestEnv } from '../../helpers/env.ts';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEnv, leftovers, cgroupDirs, type TestEnv } from '../../helpers/env.ts';
 import { paths } from '../../../executor/state/paths.ts';
+import { waiterGone } from '../../../executor/runtime/runtime.ts';
 
 export function busyboxLower(dir: string): string {
   const root = join(dir, 'busybox-rootfs');
@@ -63,6 +66,32 @@ export function makeContainer(env: TestEnv, opts: { cgroups?: boolean } = {}): T
         try { rmdirSync(dirname(proj)); } catch { /* still in use, or gone */ }
       }
       try { execFileSync('umount', [merged], { stdio: 'ignore' }); } catch { /* not mounted */ }
+    },
+  };
+}
+
+/** The set-up a runtime test file shares: its own TSCOMPOSE_ROOT/RUN, and `container()` that makes a
+ *  container the file's after() waits for (its waiter gone), disposes, and then asserts that no
+ *  mount, cgroup or process of the file's is left. Call at the top level of the test file. */
+export function runtimeSuite(name: string): { env: TestEnv; container(opts?: { cgroups?: boolean }): TestContainer } {
+  const env = testEnv(name);
+  process.env.TSCOMPOSE_ROOT = env.root;
+  process.env.TSCOMPOSE_RUN = env.run;
+  const made: TestContainer[] = [];
+  before(() => mkdirSync(env.root, { recursive: true }));
+  after(async () => {
+    for (const c of made) await waiterGone(c.dir);
+    for (const c of made) c.dispose();
+    const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
+    env.cleanup();
+    assert.deepEqual(left, [], 'no mount, cgroup or process of ours is left');
+  });
+  return {
+    env,
+    container(opts = {}) {
+      const c = makeContainer(env, opts);
+      made.push(c);
+      return c;
     },
   };
 }

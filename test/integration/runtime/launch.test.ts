@@ -1,31 +1,18 @@
 // Launching busybox containers through the native helper and checking their isolation from
 // inside, with busybox tools (ISSUE 6). Real namespaces, overlay, cgroups; nothing left after.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
-import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit, execIn, kill, readExit, waiterGone } from '../../../executor/runtime/runtime.ts';
+import { runtimeSuite } from './fixture.ts';
+import { buildSpec, launch, waitExit, execIn, kill, readExit } from '../../../executor/runtime/runtime.ts';
 import { DEFAULT_CAPABILITIES } from '../../../executor/security/capabilities.ts';
 import { capMask } from '../../../executor/runtime/compact.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
 import { ContainerError, TscError } from '../../../schema/errors.ts';
 import type { Service } from '../../../schema/model.ts';
 
-const env = testEnv('runtime');
-process.env.TSCOMPOSE_ROOT = env.root;
-process.env.TSCOMPOSE_RUN = env.run;
-const made: TestContainer[] = [];
-
-before(() => mkdirSync(env.root, { recursive: true }));
-after(async () => {
-  for (const c of made) await waiterGone(c.dir);
-  for (const c of made) c.dispose();
-  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
-  env.cleanup();
-  assert.deepEqual(left, [], 'no mount, cgroup or process of ours is left');
-});
+const { env, container } = runtimeSuite('runtime');
 
 function service(s: Partial<Service>): Service {
   return { environment: {}, labels: {}, depends_on: {}, image: 'busybox', ...s };
@@ -33,8 +20,7 @@ function service(s: Partial<Service>): Service {
 
 /** Runs `sh -c script` in a fresh container; returns stdout lines from the CRI log and the exit status. */
 async function run(script: string, s: Partial<Service> = {}, extra: { volumes?: Record<string, string> } = {}) {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({
     id: c.id, name: 'rt-test-1', service: service({ command: ['sh', '-c', script], ...s }), image: {}, rootfs: c.rootfs,
     etc: { passwd: readContainerEtc(c.rootfs, 'passwd'), group: readContainerEtc(c.rootfs, 'group') },
@@ -110,8 +96,7 @@ test('exit code, CRI log lines and exit.json are written by the waiter', async (
 });
 
 test('a container killed by a signal reports the signal and 128+N', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'rt-kill-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
   const l = await launch({ id: c.id, name: 'rt-kill-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   assert.equal(kill(l.pid, 'SIGKILL'), true);
@@ -149,8 +134,7 @@ test('tmpfs mounts get the size asked for, and /dev/shm follows shm_size', async
 });
 
 test('a missing binary fails at the exec step, naming the container', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'rt-nobin-1', service: service({ command: ['/no/such/binary'] }), image: {}, rootfs: c.rootfs });
   await assert.rejects(launch({ id: c.id, name: 'rt-nobin-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs }), (e: unknown) => {
     assert.ok(e instanceof ContainerError);
@@ -162,8 +146,7 @@ test('a missing binary fails at the exec step, naming the container', async () =
 });
 
 test('a bad mount source fails at the mount step, naming the source', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'rt-badmnt-1', service: service({ command: ['true'], volumes: [{ type: 'bind', source: '/nonexistent/tscompose-src', target: '/x' }] }), image: {}, rootfs: c.rootfs });
   await assert.rejects(launch({ id: c.id, name: 'rt-badmnt-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs }), (e: unknown) => {
     assert.ok(e instanceof ContainerError);
@@ -179,8 +162,7 @@ test('a user missing from the container\'s /etc/passwd is refused before launch'
 });
 
 test('exec joins the container\'s namespaces and cgroup, as the given user', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'rt-exec-1', service: service({ command: ['sleep', '30'], hostname: 'exec-box' }), image: {}, rootfs: c.rootfs });
   const l = await launch({ id: c.id, name: 'rt-exec-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   try {
@@ -206,16 +188,14 @@ test('the default seccomp profile is installed and blocks what docker blocks; se
   const { securityOf } = await import('../../../executor/security/security.ts');
   const sec = (s: Partial<Service>) => securityOf(service(s), { name: 'sec', projectDir: '/', readFile: () => '' });
   const script = 'grep "^Seccomp:" /proc/self/status; unshare -U true && echo USERNS_OK; true';
-  const c1 = makeContainer(env);
-  made.push(c1);
+  const c1 = container();
   const confined = buildSpec({ id: c1.id, name: 'sec-1', service: service({ command: ['sh', '-c', script] }), image: {}, rootfs: c1.rootfs, security: sec({}) });
   await launch({ id: c1.id, name: 'sec-1', spec: confined, containerDir: c1.dir, cgroupProcs: c1.cgroupProcs });
   await waitExit(c1.dir);
   const out1 = readFileSync(join(c1.dir, 'log'), 'utf8');
   assert.match(out1, /stdout F Seccomp:\s+2/);
   assert.doesNotMatch(out1, /USERNS_OK/);
-  const c2 = makeContainer(env);
-  made.push(c2);
+  const c2 = container();
   const open = buildSpec({ id: c2.id, name: 'sec-2', service: service({ command: ['sh', '-c', script] }), image: {}, rootfs: c2.rootfs, security: sec({ security_opt: ['seccomp=unconfined'] }) });
   await launch({ id: c2.id, name: 'sec-2', spec: open, containerDir: c2.dir, cgroupProcs: c2.cgroupProcs });
   await waitExit(c2.dir);
@@ -225,8 +205,7 @@ test('the default seccomp profile is installed and blocks what docker blocks; se
 });
 
 test('a symlink in the image cannot redirect a mount destination to the host', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const hostTarget = join(env.dir, 'escape-target');
   mkdirSync(hostTarget, { recursive: true });
   // an image with /evil -> <absolute host path>; inside the container it must resolve within the rootfs
@@ -248,8 +227,7 @@ test('tty: true gives the app a terminal; its \\r\\n line ends do not reach the 
 });
 
 test('stdin_open keeps stdin open, so a shell waits instead of exiting', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'stdin-1', service: service({ command: ['sh'], stdin_open: true }), image: {}, rootfs: c.rootfs });
   const l = await launch({ id: c.id, name: 'stdin-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   await new Promise((res) => setTimeout(res, 300));
@@ -259,8 +237,7 @@ test('stdin_open keeps stdin open, so a shell waits instead of exiting', async (
 });
 
 test('exec with a tty runs on a pty of the container\'s own devpts', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'etty-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
   const l = await launch({ id: c.id, name: 'etty-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   try {
@@ -274,8 +251,7 @@ test('exec with a tty runs on a pty of the container\'s own devpts', async () =>
 });
 
 test('exec with the container dir takes the container\'s env, user, working dir, capabilities and no_new_privs', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'edef-1', service: service({ command: ['sleep', '30'], user: '1000', working_dir: '/tmp', environment: { A: 'from-container', B: 'b' }, security_opt: ['no-new-privileges'] }), image: {}, rootfs: c.rootfs, etc: { passwd: readContainerEtc(c.rootfs, 'passwd'), group: readContainerEtc(c.rootfs, 'group') } });
   const l = await launch({ id: c.id, name: 'edef-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   try {
@@ -302,8 +278,7 @@ test('without a prepared netns the container gets its own with only lo; with one
     execFileSync('mount', ['--bind', holderNet, nsFile]);
     const { statSync } = await import('node:fs');
     const inode = statSync(nsFile).ino;
-    const c = makeContainer(env);
-    made.push(c);
+    const c = container();
     const spec = buildSpec({ id: c.id, name: 'net-1', service: service({ command: ['sh', '-c', 'readlink /proc/self/ns/net'] }), image: {}, rootfs: c.rootfs });
     await launch({ id: c.id, name: 'net-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs, netnsPath: nsFile });
     await waitExit(c.dir);
@@ -316,13 +291,11 @@ test('without a prepared netns the container gets its own with only lo; with one
 });
 
 test('pid: service:x joins the other container\'s PID namespace (namespacePaths)', async () => {
-  const a = makeContainer(env);
-  made.push(a);
+  const a = container();
   const specA = buildSpec({ id: a.id, name: 'pida-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: a.rootfs });
   const la = await launch({ id: a.id, name: 'pida-1', spec: specA, containerDir: a.dir, cgroupProcs: a.cgroupProcs });
   try {
-    const b = makeContainer(env);
-    made.push(b);
+    const b = container();
     const specB = buildSpec({ id: b.id, name: 'pidb-1', service: service({ command: ['sh', '-c', 'ps -o pid,comm | grep sleep'], pid: 'service:a' }), image: {}, rootfs: b.rootfs, namespacePaths: { pid: `/proc/${la.pid}/ns/pid` } });
     await launch({ id: b.id, name: 'pidb-1', spec: specB, containerDir: b.dir, cgroupProcs: b.cgroupProcs });
     await waitExit(b.dir);
@@ -340,8 +313,7 @@ test('the app inherits only stdin, stdout and stderr from the runtime', async ()
 });
 
 test('a missing or unusable helper binary is a start error naming the container, not a crash', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'nohelper-1', service: service({ command: ['true'] }), image: {}, rootfs: c.rootfs });
   const saved = process.env.TSCOMPOSE_HELPER;
   try {

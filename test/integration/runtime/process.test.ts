@@ -1,36 +1,22 @@
 // The process side of a container: init, rlimits, sysctls, devices, read-only root, OOM
 // reporting, log rotation, and a waiter that outlives the process that launched it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
-import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit, readExit, type LaunchOptions, waiterGone } from '../../../executor/runtime/runtime.ts';
+import { runtimeSuite, type TestContainer } from './fixture.ts';
+import { buildSpec, launch, waitExit, readExit, type LaunchOptions } from '../../../executor/runtime/runtime.ts';
 import { hostDevices, hostHardLimits, initBinary, statDevices } from '../../../executor/runtime/host.ts';
 import { ContainerError } from '../../../schema/errors.ts';
 import type { Service } from '../../../schema/model.ts';
 
-const env = testEnv('rtproc');
-process.env.TSCOMPOSE_ROOT = env.root;
-process.env.TSCOMPOSE_RUN = env.run;
-const made: TestContainer[] = [];
-
-before(() => mkdirSync(env.root, { recursive: true }));
-after(async () => {
-  for (const c of made) await waiterGone(c.dir);
-  for (const c of made) c.dispose();
-  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
-  env.cleanup();
-  assert.deepEqual(left, []);
-});
+const { env, container } = runtimeSuite('rtproc');
 
 const service = (s: Partial<Service>): Service => ({ environment: {}, labels: {}, depends_on: {}, ...s });
 
 async function run(script: string, s: Partial<Service> = {}, o: Partial<LaunchOptions> = {}, setup?: (c: TestContainer) => void) {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   setup?.(c);
   const svc = service({ command: ['sh', '-c', script], ...s });
   const initPath = initBinary();
@@ -102,8 +88,7 @@ test('the log rotates at max-size, keeping max-file files', async () => {
 });
 
 test('the waiter outlives the process that launched the container and still writes exit.json', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'orphan-1', service: service({ command: ['sh', '-c', 'sleep 0.5; echo done; exit 4'] }), image: {}, rootfs: c.rootfs });
   const script = `
     import { launch } from ${JSON.stringify(new URL('../../../executor/runtime/runtime.ts', import.meta.url).pathname)};
@@ -124,8 +109,7 @@ test('the waiter outlives the process that launched the container and still writ
 });
 
 test('a container whose cgroup vanished fails at the cgroup step and leaves no process', async () => {
-  const c = makeContainer(env, { cgroups: false });
-  made.push(c);
+  const c = container({ cgroups: false });
   const spec = buildSpec({ id: c.id, name: 'nocg-1', service: service({ command: ['true'] }), image: {}, rootfs: c.rootfs });
   await assert.rejects(launch({ id: c.id, name: 'nocg-1', spec, containerDir: c.dir, cgroupProcs: [join(env.dir, 'no-such-cgroup', 'cgroup.procs')] }),
     (e: unknown) => e instanceof ContainerError && e.step === 'cgroup' && /ENOENT/.test(e.message));
@@ -140,8 +124,7 @@ test('privileged: every capability we hold, mount works, host devices present, n
 });
 
 test('a waiter killed by hand does not leave waitExit hanging: the status is reported lost once PID 1 is gone', async () => {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const spec = buildSpec({ id: c.id, name: 'lost-1', service: service({ command: ['sleep', '30'] }), image: {}, rootfs: c.rootfs });
   const l = await launch({ id: c.id, name: 'lost-1', spec, containerDir: c.dir, cgroupProcs: c.cgroupProcs });
   process.kill(l.waiterPid, 'SIGKILL');

@@ -1,34 +1,20 @@
 // tty: true — PID 1's terminal comes from the container's own devpts, as docker's (runc's console
 // socket): `tty` names a /dev/pts node that exists inside the container, the terminal is the
 // app's controlling tty, and a `user:` owns it. Real namespaces, overlay, cgroups; nothing left after.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
-import { makeContainer, type TestContainer } from './fixture.ts';
-import { buildSpec, launch, waitExit, waiterGone } from '../../../executor/runtime/runtime.ts';
+import { runtimeSuite } from './fixture.ts';
+import { buildSpec, launch, waitExit } from '../../../executor/runtime/runtime.ts';
 import { readContainerEtc } from '../../../executor/runtime/etc-files.ts';
 import type { Service } from '../../../schema/model.ts';
 
-const env = testEnv('rt-tty');
-process.env.TSCOMPOSE_ROOT = env.root;
-process.env.TSCOMPOSE_RUN = env.run;
-const made: TestContainer[] = [];
-
-before(() => mkdirSync(env.root, { recursive: true }));
-after(async () => {
-  for (const c of made) await waiterGone(c.dir);
-  for (const c of made) c.dispose();
-  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
-  env.cleanup();
-  assert.deepEqual(left, [], 'no mount, cgroup or process of ours is left');
-});
+const { env, container } = runtimeSuite('rt-tty');
 
 /** Runs `sh -c script` with tty: true; returns the CRI log's stdout lines and the exit status. */
 async function runTty(script: string, s: Partial<Service> = {}) {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const service: Service = { environment: {}, labels: {}, depends_on: {}, image: 'busybox', command: ['sh', '-c', script], tty: true, ...s };
   const spec = buildSpec({
     id: c.id, name: 'tty-1', service, image: {}, rootfs: c.rootfs,

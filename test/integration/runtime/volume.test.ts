@@ -1,35 +1,22 @@
 // Volumes as containers see them: named volumes seeded from the image on first use and kept
 // across container recreation, nocopy, anonymous volumes, create_host_path, removal.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { testEnv, leftovers, cgroupDirs } from '../../helpers/env.ts';
-import { makeContainer, type TestContainer } from './fixture.ts';
+import { runtimeSuite } from './fixture.ts';
 import { buildSpec, launch, waitExit, waiterGone } from '../../../executor/runtime/runtime.ts';
 import { prepareVolumes } from '../../../executor/volume/prepare.ts';
 import { inspectVolume, listVolumes, removeVolume } from '../../../executor/volume/volume.ts';
 import { paths } from '../../../executor/state/paths.ts';
 import type { Service, ServiceVolume } from '../../../schema/model.ts';
 
-const env = testEnv('volume');
-process.env.TSCOMPOSE_ROOT = env.root;
-process.env.TSCOMPOSE_RUN = env.run;
-const made: TestContainer[] = [];
+const { env, container } = runtimeSuite('volume');
 const project = { name: env.project, volumes: { data: { name: `${env.project}_data` }, other: { name: `${env.project}_other` } } };
 
-before(() => mkdirSync(env.root, { recursive: true }));
-after(async () => {
-  for (const c of made) await waiterGone(c.dir);
-  for (const c of made) c.dispose();
-  const left = [...leftovers(env.dir), ...cgroupDirs().filter((d) => d.includes(env.project))];
-  env.cleanup();
-  assert.deepEqual(left, []);
-});
 
 async function run(script: string, volumes: ServiceVolume[], imageVolumes: string[] = []) {
-  const c = makeContainer(env);
-  made.push(c);
+  const c = container();
   const service: Service = { environment: {}, labels: {}, depends_on: {}, command: ['sh', '-c', script], volumes };
   const prepared = await prepareVolumes({ project, service, rootfs: c.rootfs, imageVolumes });
   const spec = buildSpec({ id: c.id, name: 'vol-1', service, image: {}, rootfs: c.rootfs, volumes: prepared.volumes, anonymousVolumes: prepared.anonymousVolumes });
