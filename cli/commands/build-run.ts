@@ -54,10 +54,11 @@ export interface UpBuildOptions {
 /** The builds `up` needs before it plans; resolves when every image it will run exists. */
 export async function buildForUp(project: Project, o: UpBuildOptions): Promise<Map<string, BuildResult>> {
   if (o.mode === 'never' || !Object.values(project.services).some((s) => s.build)) return new Map();
-  const { servicesToBuildForUp, servicesWithDependencies } = await import('../../executor/supervisor/builds.ts');
+  const { servicesToBuildForUp } = await import('../../executor/supervisor/builds.ts');
+  const { servicesInScope } = await import('../../executor/supervisor/pull-images.ts');
   const { openImageStore } = await import('../../executor/image/store.ts');
   const store = openImageStore();
-  const started = servicesWithDependencies(project, o.services, o.deps);
+  const started = servicesInScope(project, o.services, o.deps);
   const names = await servicesToBuildForUp(project, started, o.mode, async (ref) => (await store.resolve(ref).catch(() => undefined)) !== undefined);
   if (!names.length) return new Map();
   if (o.dryRun) {

@@ -85,19 +85,6 @@ export async function servicesToBuildForUp(project: Project, services: string[],
   return Object.keys(project.services).filter((n) => out.has(n));
 }
 
-/** The services `up SERVICE...` starts: the named ones and (unless --no-deps) their depends_on, transitively. */
-export function servicesWithDependencies(project: Project, names: string[], deps = true): string[] {
-  if (!names.length) return Object.keys(project.services);
-  const out = new Set<string>();
-  const add = (n: string) => {
-    if (out.has(n) || !project.services[n]) return;
-    out.add(n);
-    if (deps) for (const d of Object.keys(project.services[n]!.depends_on ?? {})) add(d);
-  };
-  for (const n of names) add(n);
-  return [...out];
-}
-
 /** Turns a service's `build:` into the engine's request (pure). `built`: refs of services already built in this run. */
 export function buildRequestOf(project: Project, name: string, flags: BuildFlags = {},
   onWarning: (m: string) => void = () => {}): ServiceBuildRequest {

@@ -8,6 +8,7 @@ import { TscError, UsageError } from '../../schema/errors.ts';
 import type { Project, Service } from '../../schema/model.ts';
 import type { Emit } from './events.ts';
 import { imageRefOf } from './image-name.ts';
+import { serviceGraphOf, withDependencies } from '../../planner/graph.ts';
 
 export type UpPull = 'always' | 'missing' | 'never' | 'build';
 type StorePolicy = 'always' | 'missing' | 'never';
@@ -65,17 +66,22 @@ export function refreshIntervalMs(policy: string | undefined, service = ''): num
   return ms;
 }
 
-/** The named services and everything they depend on (all services when none is named). */
+/**
+ * The services `up SERVICE...` starts, in the project's order (all when none is named): the named ones
+ * and, unless --no-deps, what the planner starts with them — its graph's edges (depends_on, links,
+ * network_mode/ipc/pid: service:, volumes_from), so the pulls and builds before `up` cover every
+ * container it will create. Shared by pullForUp and the builds for `up` (cli/commands/build-run.ts).
+ */
 export function servicesInScope(project: Project, names: string[], withDeps = true): string[] {
   if (!names.length) return Object.keys(project.services);
-  const out = new Set<string>();
-  const add = (n: string) => {
-    if (out.has(n) || !project.services[n]) return;
-    out.add(n);
-    if (withDeps) for (const d of Object.keys(project.services[n]!.depends_on ?? {})) add(d);
-  };
-  for (const n of names) add(n);
-  return Object.keys(project.services).filter((n) => out.has(n));
+  let scope: Set<string>;
+  if (withDeps) {
+    const graph = serviceGraphOf(project);
+    scope = new Set(withDependencies(graph, names).map((i) => graph.services[i]!));
+  } else {
+    scope = new Set(names);
+  }
+  return Object.keys(project.services).filter((n) => scope.has(n));
 }
 
 export interface PullStore {

@@ -10,8 +10,9 @@ import { TscError } from '../../../schema/errors.ts';
 import type { BuildRequest, BuildResult } from '../../../executor/build/build.ts';
 import type { ImageStore } from '../../../executor/image/store.ts';
 import {
-  buildRequestOf, imageRefOf, runBuilds, servicesToBuild, servicesToBuildForUp, servicesWithDependencies,
+  buildRequestOf, imageRefOf, runBuilds, servicesToBuild, servicesToBuildForUp,
 } from '../../../executor/supervisor/builds.ts';
+import { servicesInScope } from '../../../executor/supervisor/pull-images.ts';
 
 const svc = (s: Partial<Service>): Service => ({ environment: {}, labels: {}, depends_on: {}, ...s }) as Service;
 const proj = (services: Record<string, Partial<Service>>): Project =>
@@ -85,8 +86,8 @@ test('up: --build builds all it starts, default only missing images and pull_pol
   // app's service:base context is missing too: it is built first.
   present.delete('shop-base');
   assert.deepEqual(await servicesToBuildForUp(q, ['app'], 'missing', has), ['base', 'app']);
-  assert.deepEqual(servicesWithDependencies(p, ['web']), ['web', 'api']);
-  assert.deepEqual(servicesWithDependencies(p, ['web'], false), ['web']);
+  assert.deepEqual(servicesInScope(p, ['web']), ['web', 'api']);
+  assert.deepEqual(servicesInScope(p, ['web'], false), ['web']);
 });
 
 /** A fake engine: records start/end, waits `ms`, fails where told. */

@@ -44,6 +44,15 @@ test('scope: named services and their dependencies (not with --no-deps), all whe
   assert.deepEqual(servicesInScope(p, ['web'], false), ['web']);
 });
 
+test('scope: what up starts with a service through links, network_mode: service: and volumes_from is in scope too', () => {
+  const p = project('p', {
+    app: service({ links: ['cache:c'], network_mode: 'service:vpn', volumes_from: ['store:ro'] }),
+    cache: service(), vpn: service(), store: service(), other: service(),
+  });
+  assert.deepEqual(servicesInScope(p, ['app']), ['app', 'cache', 'vpn', 'store']);
+  assert.deepEqual(servicesInScope(p, ['app'], false), ['app']);
+});
+
 test('pullForUp pulls once per image by the strictest policy, skips present ones under missing, and marks pulled services', async () => {
   const p = project('p', {
     a: service({ image: 'reg/one' }),
