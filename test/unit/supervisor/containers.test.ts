@@ -83,19 +83,32 @@ test('stop of a container that obeys SIGTERM does not wait for the grace period'
   assert.deepEqual(fake.calls.filter((x) => x.startsWith('runtime.kill')).map((x) => x.split(' ')[2]), ['SIGQUIT']);
 });
 
-test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with KILL_TIMEOUT instead of hanging', async () => {
-  const name = `${env.project}hung`;
+/**
+ * A started `web` whose PID 1 is stuck in the kernel: signals queue, nothing exits, the waiter
+ * reports nothing; the wait after SIGKILL is cut to 50 ms. `restore()` puts the engine back.
+ */
+async function hungContainer(label: string) {
+  const name = `${env.project}${label}`;
   const fake = new FakeEngine({ ignoreTerm: ['web'] });
   const ctx = fakeCtx(name, fake);
   const p = project(name, { web: service({ stop_grace_period: 0 }) });
   const c = await startContainer(ctx, await createContainer(ctx, p, 'web', 1, { configHash: 'h' }));
-  // A process stuck in the kernel: signals queue, nothing exits, the waiter reports nothing.
   const realKill = ctx.engine.runtime.kill;
   const realKillAll = ctx.engine.cgroups.killAll;
+  const before = stopLimits.killWaitMs;
   ctx.engine.runtime.kill = () => true;
   ctx.engine.cgroups.killAll = async () => undefined;
-  const before = stopLimits.killWaitMs;
   stopLimits.killWaitMs = 50;
+  const restore = () => {
+    stopLimits.killWaitMs = before;
+    ctx.engine.runtime.kill = realKill;
+    ctx.engine.cgroups.killAll = realKillAll;
+  };
+  return { fake, ctx, c, restore };
+}
+
+test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with KILL_TIMEOUT instead of hanging', async () => {
+  const { fake, ctx, c, restore } = await hungContainer('hung');
   try {
     const isTimeout = (e: unknown) => e instanceof ContainerError && e.cause instanceof TscError && e.cause.code === 'KILL_TIMEOUT'
       && e.message.includes(c.name) && /SIGKILL/.test(e.cause.message);
@@ -103,9 +116,7 @@ test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with 
     await assert.rejects(removeContainer(ctx, ctx.journal.container(c.id)!), (e) => isTimeout((e as ContainerError).cause) || isTimeout(e));
     assert.ok(ctx.journal.container(c.id)?.steps.includes('launch'), 'the container stays journaled for a later down');
   } finally {
-    stopLimits.killWaitMs = before;
-    ctx.engine.runtime.kill = realKill;
-    ctx.engine.cgroups.killAll = realKillAll;
+    restore();
   }
   await removeContainer(ctx, ctx.journal.container(c.id)!);
   assert.deepEqual([...fake.live].filter((x) => x.startsWith('proc')), []);
@@ -114,17 +125,7 @@ test('a SIGKILLed PID 1 whose exit is never reported fails stop and remove with 
 test('shutdown ends the supervisor host even when a stop fails (no foreground up waits for ever)', async () => {
   const { SupervisorHost } = await import('../../../executor/supervisor/host.ts');
   const { Supervisor } = await import('../../../executor/supervisor/supervisor.ts');
-  const name = `${env.project}shut`;
-  const fake = new FakeEngine({ ignoreTerm: ['web'] });
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, { web: service({ stop_grace_period: 0 }) });
-  const c = await startContainer(ctx, await createContainer(ctx, p, 'web', 1, { configHash: 'h' }));
-  const realKill = ctx.engine.runtime.kill;
-  const realKillAll = ctx.engine.cgroups.killAll;
-  ctx.engine.runtime.kill = () => true;
-  ctx.engine.cgroups.killAll = async () => undefined;
-  const before = stopLimits.killWaitMs;
-  stopLimits.killWaitMs = 50;
+  const { fake, ctx, c, restore } = await hungContainer('shut');
   const sup = new Supervisor(ctx);
   const host = new SupervisorHost(ctx, sup);
   const errors: unknown[] = [];
@@ -134,9 +135,7 @@ test('shutdown ends the supervisor host even when a stop fails (no foreground up
     assert.equal(errors.length, 1);
     assert.match(String((errors[0] as Error).message), /KILL_TIMEOUT|SIGKILL/);
   } finally {
-    stopLimits.killWaitMs = before;
-    ctx.engine.runtime.kill = realKill;
-    ctx.engine.cgroups.killAll = realKillAll;
+    restore();
   }
   await removeContainer(ctx, ctx.journal.container(c.id)!);
   assert.deepEqual([...fake.live].filter((x) => x.startsWith('proc')), []);
