@@ -3,7 +3,9 @@
 import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
 import { testEnv, leftovers, type TestEnv } from '../helpers/env.ts';
 import { busyboxTar } from '../helpers/images.ts';
 
@@ -46,6 +48,24 @@ export function e2eEnv(label: string): E2E {
   const imp = e.tsc(['image', 'import', busyboxTar(), 'tscompose-test/busybox:latest', '-c', 'CMD ["sh"]']);
   if (imp.code !== 0) throw new Error(`image import failed: ${imp.stderr}`);
   return e;
+}
+
+/**
+ * A test file's e2eEnv with one stack dir holding `compose.yaml` (made from the env: the YAML may name
+ * e.project), and the after() such files share: `down` every project of the test, then assert that
+ * nothing of it is left. Call at the top level of the test file.
+ */
+export function e2eStack(label: string, composeYaml: (e: E2E) => string): { e: E2E; stack: string } {
+  const e = e2eEnv(label);
+  const stack = `${e.dir}/stack`;
+  mkdirSync(stack, { recursive: true });
+  writeFileSync(`${stack}/compose.yaml`, composeYaml(e));
+  after(() => {
+    const left = e.teardown(stack);
+    e.cleanup();
+    assert.deepEqual(left, [], 'nothing of the project is left');
+  });
+  return { e, stack };
 }
 
 export function freePort(): Promise<number> {

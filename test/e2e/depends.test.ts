@@ -1,14 +1,10 @@
 // Intent: a dependency that fails fails `up` fast, naming the service, why, and its last log
 // lines (PAIN-POINTS.md #2) — no waiting for ever.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { e2eEnv } from './cli.ts';
+import { e2eStack } from './cli.ts';
 
-const e = e2eEnv('deps');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('deps', (e) => `services:
   migrate:
     image: tscompose-test/busybox:latest
     command: ["sh", "-c", "echo 'connecting to db'; echo 'boom: schema locked' >&2; exit 2"]
@@ -19,11 +15,6 @@ writeFileSync(`${stack}/compose.yaml`, `services:
       migrate:
         condition: service_completed_successfully
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 test('a one-shot dependency that exits 2 fails up -d at once with its reason and last log lines', () => {
   const t0 = Date.now();

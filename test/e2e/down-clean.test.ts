@@ -2,24 +2,16 @@
 // supervisor.log), and the project can be brought up again right after.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { e2eEnv } from './cli.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { e2eStack } from './cli.ts';
 
-const e = e2eEnv('down-clean');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('down-clean', (e) => `services:
   app:
     image: tscompose-test/busybox:latest
     command: ["sleep", "3600"]
     restart: always
     stop_grace_period: 0s
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 test('down removes the project run dir (lock and supervisor.log included); up works again after it', () => {
   const runDir = `${e.run}/${e.project}`;

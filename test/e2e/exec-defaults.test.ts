@@ -1,15 +1,11 @@
 // Intent: `exec` and healthcheck probes run with the container's own defaults, as `docker exec`
 // does: its user and environment, and also its capabilities, seccomp filter and no_new_privs
 // (read from the container's config.json), so a probe can never do more than PID 1 could.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { e2eEnv } from './cli.ts';
+import { e2eStack } from './cli.ts';
 
-const e = e2eEnv('exec-defaults');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('exec-defaults', (e) => `services:
   app:
     image: tscompose-test/busybox:latest
     command: ["sleep", "3600"]
@@ -25,11 +21,6 @@ writeFileSync(`${stack}/compose.yaml`, `services:
     security_opt: ["no-new-privileges:true"]
     stop_grace_period: 0s
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 const STATUS = /^(Seccomp|NoNewPrivs|CapBnd|CapEff):\s*(\S+)/gm;
 const fields = (text: string) => Object.fromEntries([...text.matchAll(STATUS)].map((m) => [m[1], m[2]]));

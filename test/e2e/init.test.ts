@@ -6,13 +6,9 @@
 // event the CLI had already emitted, because with tini the graceful stop took < 300 ms).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { e2eEnv, exitOf, freePort, until } from './cli.ts';
+import { e2eStack, exitOf, freePort, until } from './cli.ts';
 
-const e = e2eEnv('init');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `
+const { e, stack } = e2eStack('init', (e) => `
 services:
   web:
     image: tscompose-test/busybox:latest
@@ -35,11 +31,6 @@ services:
     profiles: [stubborn]
     command: ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done"]
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 const T = 30_000;
 function tsc(args: string[], env: NodeJS.ProcessEnv, project = e.project) {

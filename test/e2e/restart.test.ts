@@ -2,13 +2,10 @@
 // exits), never revives what the user stopped, and turns a failing healthcheck into "unhealthy".
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { e2eEnv, until } from './cli.ts';
+import { readFileSync } from 'node:fs';
+import { e2eStack, until } from './cli.ts';
 
-const e = e2eEnv('restart');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('restart', (e) => `services:
   flaky:
     image: tscompose-test/busybox:latest
     command: ["sh", "-c", "echo run; sleep 0.3; exit 3"]
@@ -27,11 +24,6 @@ writeFileSync(`${stack}/compose.yaml`, `services:
       interval: 300ms
       retries: 2
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 interface Row { Service: string; State: string; Health: string; ExitCode: number }
 const ps = () => JSON.parse(e.tsc(['-p', e.project, 'ps', '-a', '--format', 'json'], { cwd: stack }).stdout) as Row[];

@@ -6,23 +6,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { BIN, e2eEnv } from './cli.ts';
+import { BIN, e2eStack } from './cli.ts';
 
-const e = e2eEnv('runin');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `
+const { e, stack } = e2eStack('runin', (e) => `
 services:
   box:
     image: tscompose-test/busybox:latest
     command: ["sleep", "1000"]
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 function run(args: string[], input?: string) {
   const r = spawnSync(BIN, ['-p', e.project, 'run', '--rm', ...args], {

@@ -1,15 +1,11 @@
 // Intent: `pid: service:X` and `ipc: service:X` put the container into X's namespaces (it sees
 // X's processes), and `volumes_from: [X]` gives it X's volumes (a file written by one is seen by
 // the other) — on real containers, started in dependency order.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { e2eEnv } from './cli.ts';
+import { e2eStack } from './cli.ts';
 
-const e = e2eEnv('shared-ns');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('shared-ns', (e) => `services:
   owner:
     image: tscompose-test/busybox:latest
     command: ["sh", "-c", "echo from-owner > /shared/owner.txt; exec sleep 3601"]
@@ -25,11 +21,6 @@ writeFileSync(`${stack}/compose.yaml`, `services:
 volumes:
   data: {}
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 const sh = (svc: string, script: string) => {
   const r = e.tsc(['-p', e.project, 'exec', '-T', svc, 'sh', '-c', script], { cwd: stack });

@@ -2,15 +2,12 @@
 // instead of the supervisor loading the stack file again. What a user sees must not change: an
 // error the supervisor's planner finds still names the stack file's line (origins are reloaded in
 // the supervisor when an error asks), the stack runs, and no hand-over file is left in the run dir.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { e2eEnv } from './cli.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { e2eStack } from './cli.ts';
 
-const e = e2eEnv('sup-handover');
-const stack = `${e.dir}/stack`;
-mkdirSync(stack, { recursive: true });
-writeFileSync(`${stack}/compose.yaml`, `services:
+const { e, stack } = e2eStack('sup-handover', (e) => `services:
   app:
     image: tscompose-test/busybox:latest
     command: ["sleep", "3600"]
@@ -22,11 +19,6 @@ writeFileSync(`${stack}/compose.yaml`, `services:
     container_name: ${e.project}-the-one
     stop_grace_period: 0s
 `);
-after(() => {
-  const left = e.teardown(stack);
-  e.cleanup();
-  assert.deepEqual(left, []);
-});
 
 const handoverFiles = () => readdirSync(e.run).filter((f) => f.startsWith('.project-'));
 
