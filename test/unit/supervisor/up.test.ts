@@ -6,6 +6,7 @@ import { runPlan, DependencyError } from '../../../executor/supervisor/up.ts';
 import { Supervisor } from '../../../executor/supervisor/supervisor.ts';
 import { downProject } from '../../../executor/supervisor/down.ts';
 import type { PlanLike } from '../../../executor/supervisor/plan-types.ts';
+import type { Service } from '../../../schema/model.ts';
 
 const env = testEnv('up');
 process.env.TSCOMPOSE_ROOT = env.root;
@@ -16,17 +17,29 @@ const createAll = (services: string[]): PlanLike => ({
   operations: services.map((s) => ({ id: `create ${s}`, type: 'create', service: s, number: 1, dependsOn: [] as string[] })),
 });
 
+/** A project of `services` on its own fake engine, with a supervisor; `down()` closes the supervisor,
+ *  takes the project down and checks that no fake host object is left. */
+function stack(suffix: string, services: Record<string, Service>, fakeOpts?: ConstructorParameters<typeof FakeEngine>[0]) {
+  const name = `${env.project}${suffix}`;
+  const fake = new FakeEngine(fakeOpts);
+  const ctx = fakeCtx(name, fake);
+  const p = project(name, services);
+  const sup = new Supervisor(ctx);
+  const down = async () => {
+    sup.close();
+    await downProject(ctx, { timeoutMs: 0 });
+    assert.deepEqual([...fake.live], []);
+  };
+  return { fake, ctx, p, sup, down };
+}
+
 const hc = { test: ['CMD', 'probe'], interval: 1000, timeout: 500, retries: 2 };
 
 test('a service waits for its service_healthy dependency, which the supervisor\'s healthchecks make healthy', async () => {
-  const name = `${env.project}h`;
-  const fake = new FakeEngine({ probe: (_s, n) => (n >= 3 ? 0 : 1) });
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, {
+  const { fake, ctx, p, sup, down } = stack('h', {
     db: service({ healthcheck: { ...hc, retries: 5 } }),
     web: service({ depends_on: { db: { condition: 'service_healthy', required: true } } }),
-  });
-  const sup = new Supervisor(ctx);
+  }, { probe: (_s, n) => (n >= 3 ? 0 : 1) });
   const plan = createAll(['db', 'web']);
   plan.operations[1]!.dependsOn = ['create db'];
   await runPlan(ctx, p, plan, sup, { hashOf: () => 'h' });
@@ -37,39 +50,27 @@ test('a service waits for its service_healthy dependency, which the supervisor\'
   const dbName = ctx.bus.history.find((e) => e.action === 'started' && e.service === 'db')!.name;
   assert.deepEqual([...new Set(ctx.bus.history.filter((e) => e.action === 'waiting' || e.action === 'healthy').map((e) => e.name))], [dbName]);
   assert.match(dbName, /-db-1$/);
-  sup.close();
-  await downProject(ctx, { timeoutMs: 0 });
-  assert.deepEqual([...fake.live], []);
+  await down();
 });
 
 test('an unhealthy required dependency fails up fast with the reason', async () => {
-  const name = `${env.project}u`;
-  const fake = new FakeEngine({ probe: () => 1 });
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, {
+  const { fake, ctx, p, sup, down } = stack('u', {
     db: service({ healthcheck: hc }),
     web: service({ depends_on: { db: { condition: 'service_healthy', required: true } } }),
-  });
-  const sup = new Supervisor(ctx);
+  }, { probe: () => 1 });
   const plan = createAll(['db', 'web']);
   plan.operations[1]!.dependsOn = ['create db'];
   await assert.rejects(runPlan(ctx, p, plan, sup, { hashOf: () => 'h' }),
     (e: unknown) => e instanceof DependencyError && /Service "web" cannot start: dependency "db" \(.*-db-1\) is unhealthy: last probe exit 1: probe failed 2/.test(e.message));
   assert.equal(ctx.bus.history.some((e) => e.service === 'web' && e.action === 'started'), false);
-  sup.close();
-  await downProject(ctx, { timeoutMs: 0 });
-  assert.deepEqual([...fake.live], []);
+  await down();
 });
 
 test('an optional dependency that fails only warns', async () => {
-  const name = `${env.project}o`;
-  const fake = new FakeEngine();
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, {
+  const { fake, ctx, p, sup, down } = stack('o', {
     m: service({}),
     web: service({ depends_on: { m: { condition: 'service_completed_successfully', required: false } } }),
   });
-  const sup = new Supervisor(ctx);
   const plan = createAll(['m', 'web']);
   plan.operations[1]!.dependsOn = ['create m'];
   const warnings: string[] = [];
@@ -77,16 +78,11 @@ test('an optional dependency that fails only warns', async () => {
   setTimeout(() => fake.exitContainer(Object.keys(ctx.journal.state.containers)[0]!, 7), 5);
   await run;
   assert.match(warnings.join('\n'), /Optional dependency "m" of "web" failed: .*exited with code 7/);
-  sup.close();
-  await downProject(ctx, { timeoutMs: 0 });
+  await down();
 });
 
 test('the supervisor restarts an on-failure container after its backoff, and not one the user stopped', async () => {
-  const name = `${env.project}r`;
-  const fake = new FakeEngine();
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, { w: service({ restart: 'on-failure' }) });
-  const sup = new Supervisor(ctx);
+  const { fake, ctx, p, sup, down } = stack('r', { w: service({ restart: 'on-failure' }) });
   await runPlan(ctx, p, createAll(['w']), sup, { hashOf: () => 'h' });
   const id = Object.keys(ctx.journal.state.containers)[0]!;
   fake.exitContainer(id, 1);
@@ -99,17 +95,11 @@ test('the supervisor restarts an on-failure container after its backoff, and not
   await stopContainer(ctx, ctx.journal.container(id)!, {});
   await waitFor(() => ctx.bus.history.some((e) => e.action === 'exited'));
   assert.equal(fake.calls.filter((c) => c.startsWith('runtime.launch')).length, 2);
-  sup.close();
-  await downProject(ctx, { timeoutMs: 0 });
-  assert.deepEqual([...fake.live], []);
+  await down();
 });
 
 test('a run started by another command (start) is watched again after the supervisor re-reads the journal', async () => {
-  const name = `${env.project}s`;
-  const fake = new FakeEngine();
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, { w: service({ restart: 'on-failure' }) });
-  const sup = new Supervisor(ctx);
+  const { fake, ctx, p, sup, down } = stack('s', { w: service({ restart: 'on-failure' }) });
   await runPlan(ctx, p, createAll(['w']), sup, { hashOf: () => 'h' });
   const id = Object.keys(ctx.journal.state.containers)[0]!;
   const { stopContainer, startContainer } = await import('../../../executor/supervisor/containers.ts');
@@ -121,21 +111,15 @@ test('a run started by another command (start) is watched again after the superv
   fake.exitContainer(id, 1);
   await waitFor(() => ctx.bus.history.some((e) => e.action === 'restart'));
   assert.equal(fake.calls.filter((c) => c.startsWith('runtime.launch')).length, 3);
-  sup.close();
-  await downProject(ctx, { timeoutMs: 0 });
-  assert.deepEqual([...fake.live], []);
+  await down();
 });
 
 test('down stops dependents before their dependencies', async () => {
-  const name = `${env.project}d`;
-  const fake = new FakeEngine();
-  const ctx = fakeCtx(name, fake);
-  const p = project(name, {
+  const { fake, ctx, p, sup } = stack('d', {
     db: service({}),
     api: service({ depends_on: { db: { condition: 'service_started', required: true } } }),
     web: service({ depends_on: { api: { condition: 'service_started', required: true } } }),
   });
-  const sup = new Supervisor(ctx);
   await runPlan(ctx, p, createAll(['db', 'api', 'web']), sup, { hashOf: () => 'h' });
   sup.close();
   const pidSvc = new Map(Object.values(ctx.journal.state.containers).map((c) => [String(c.pid), c.service]));
