@@ -7,7 +7,7 @@ import { TscError } from '../../schema/errors.ts';
 import type { Project } from '../../schema/model.ts';
 import type { ContainerRecord } from '../state/journal.ts';
 import type { Emit } from './events.ts';
-import { imageRefOf } from './image-name.ts';
+import { builtImageName, imageRefOf } from './image-name.ts';
 
 export type RmiMode = 'local' | 'all';
 
@@ -20,11 +20,6 @@ export function parseRmi(v: string | undefined): RmiMode | undefined {
 
 /** An image a service uses, and whether it is a local (built, untagged-by-the-user) one. */
 export interface UsedImage { ref: string; local: boolean }
-
-/** The default name of a built image: what `imageRefOf` gives a service with `build:` and no `image:`. */
-function defaultName(project: string, service: string): string {
-  return `${project}-${service}`.toLowerCase();
-}
 
 /**
  * Images used by the project: its services (from the stack file, when there is one) and the
@@ -43,7 +38,7 @@ export function usedImages(projectName: string, project: Project | undefined, co
   }
   for (const c of containers) {
     if (!c.image) continue;
-    add(c.image, stripLatest(c.image) === defaultName(projectName, c.service));
+    add(c.image, stripLatest(c.image) === builtImageName(projectName, c.service));
   }
   return [...out.values()];
 }

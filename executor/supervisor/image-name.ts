@@ -8,5 +8,10 @@ export function imageRefOf(project: Project, name: string): string | undefined {
   const s = project.services[name];
   if (!s) return undefined;
   if (s.image) return s.image;
-  return s.build ? `${project.name}-${name}`.toLowerCase() : undefined;
+  return s.build ? builtImageName(project.name, name) : undefined;
+}
+
+/** The name a built image of a service with no `image:` gets (also how `down --rmi local` knows one). */
+export function builtImageName(project: string, service: string): string {
+  return `${project}-${service}`.toLowerCase();
 }
