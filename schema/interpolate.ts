@@ -19,7 +19,8 @@ export interface InterpolateOptions {
 }
 
 const NAME_START = /[_a-zA-Z]/;
-const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*/;
+/** A variable name at the start of a string. */
+export const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*/;
 
 /** Interpolates one string. Throws InterpolationError for a bad template or a `:?`/`?` failure. */
 export function interpolateString(s: string, o: InterpolateOptions): string {
@@ -58,7 +59,8 @@ export function interpolateString(s: string, o: InterpolateOptions): string {
   return out;
 }
 
-function matchingBrace(s: string, from: number): number {
+/** Index of the `}` closing a `${` whose body starts at `from`, nested templates and `$$` counted; -1 if none. */
+export function matchingBrace(s: string, from: number): number {
   let depth = 1;
   for (let j = from; j < s.length; j++) {
     const ch = s[j];

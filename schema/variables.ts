@@ -4,6 +4,7 @@
 // (`:?` / `?`). Variables nested in a default, an alternate or an error message count too. A name
 // used several times is required if any use requires it, and keeps the first default and the first
 // alternate value written. `$$` is a literal dollar. Pure.
+import { matchingBrace, NAME } from './interpolate.ts';
 
 export interface Variable {
   name: string;
@@ -11,8 +12,6 @@ export interface Variable {
   presenceValue: string;
   required: boolean;
 }
-
-const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*/;
 
 /** The variables of every string value under `tree` (keys are not templates), by name, added to `out`. */
 export function extractVariables(tree: unknown, out = new Map<string, Variable>()): Map<string, Variable> {
@@ -51,7 +50,7 @@ export function variablesOf(s: string): Variable[] {
       continue;
     }
     if (n === '{') {
-      const close = closingBrace(s, i + 2);
+      const close = matchingBrace(s, i + 2);
       if (close < 0) break; // not a template: interpolation would reject it
       const body = s.slice(i + 2, close);
       const m = NAME.exec(body);
@@ -83,19 +82,4 @@ function braced(name: string, rest: string): Variable[] {
     nested = arg;
   }
   return nested.includes('$') ? [v, ...variablesOf(nested)] : [v];
-}
-
-/** Index of the `}` closing a `${` whose body starts at `from`, nested templates counted; -1 if none. */
-function closingBrace(s: string, from: number): number {
-  let depth = 1;
-  for (let j = from; j < s.length; j++) {
-    const ch = s[j];
-    if (ch === '$' && (s[j + 1] === '$' || s[j + 1] === '{')) {
-      if (s[j + 1] === '{') depth++;
-      j++;
-    } else if (ch === '}' && --depth === 0) {
-      return j;
-    }
-  }
-  return -1;
 }
