@@ -8,7 +8,7 @@
 // lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. A failed RUN's
 // last output lines are part of the engine's BuildError, which the CLI prints after the progress.
 import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
-import { listrNoteDone, type ProgressMode } from './progress.ts';
+import { listrNoteDone, runListr, type ProgressMode } from './progress.ts';
 import { familiar } from '../executor/image/ref.ts';
 
 export interface BuildProgress {
@@ -93,7 +93,7 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): Bui
   const slots = new Map<string, Slot>();
   let listr: Promise<unknown> | undefined;
   const start = (async () => {
-    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const listr2 = await import('listr2');
     const tasks = services.map((name) => {
       const slot: Slot = { title: `${name}  Waiting`, settled: false };
       const p = new Promise<void>((res, rej) => { slot.settle = (err) => (err ? rej(err) : res()); });
@@ -110,12 +110,7 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): Bui
         rendererOptions: { outputBar: 4, persistentOutput: false },
       };
     });
-    const logger = new ListrLogger({ processOutput: new ProcessOutput(out as NodeJS.WriteStream, out as NodeJS.WriteStream) });
-    listr = new Listr(tasks, {
-      concurrent: true, exitOnError: false, registerSignalListeners: false,
-      rendererOptions: { logger, timer: PRESET_TIMER, collapseSubtasks: false },
-      fallbackRendererOptions: { logger, timer: PRESET_TIMER },
-    }).run().catch(() => undefined);
+    listr = runListr(listr2, out, tasks);
   })();
   const withSlot = (name: string, f: (s: Slot) => void) => {
     void start.then(() => { const s = slots.get(name); if (s && !s.settled) f(s); });

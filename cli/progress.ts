@@ -133,7 +133,7 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
   const keyOf = (type: string, name: string) => `${type}:${name}`;
   let listr: Promise<unknown> | undefined;
   const start = (async () => {
-    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+    const listr2 = await import('listr2');
     const tasks = resources.map((r) => {
       const slot: Slot = { resolve: () => {}, reject: () => {}, title: r.title, settled: false, started: Date.now(), ...(r.until ? { until: r.until } : {}) };
       const p = new Promise<void>((res, rej) => { slot.resolve = res; slot.reject = rej; });
@@ -150,12 +150,7 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
         },
       };
     });
-    const logger = new ListrLogger({ processOutput: new ProcessOutput(out, out) });
-    listr = new Listr(tasks, {
-      concurrent: true, exitOnError: false, registerSignalListeners: false,
-      rendererOptions: { logger, timer: PRESET_TIMER, collapseSubtasks: false },
-      fallbackRendererOptions: { logger, timer: PRESET_TIMER },
-    }).run().catch(() => undefined);
+    listr = runListr(listr2, out, tasks);
   })();
   return {
     event(e) {
@@ -174,6 +169,22 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
     },
     ...listrNoteDone(out, start, slots, (slot) => slot.resolve(), () => listr),
   };
+}
+
+/**
+ * Runs listr2 tasks on `out` as both renderers (here and cli/build-progress.ts) do: all at once,
+ * one failing task not stopping the others, no signal handlers of its own (the CLI has them), with
+ * timers. Resolves after the last render; never rejects (a failed task shows in its title).
+ */
+export function runListr(listr2: typeof import('listr2'), out: NodeJS.WritableStream,
+  tasks: ConstructorParameters<typeof import('listr2').Listr>[0]): Promise<unknown> {
+  const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = listr2;
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(out as NodeJS.WriteStream, out as NodeJS.WriteStream) });
+  return new Listr(tasks, {
+    concurrent: true, exitOnError: false, registerSignalListeners: false,
+    rendererOptions: { logger, timer: PRESET_TIMER, collapseSubtasks: false },
+    fallbackRendererOptions: { logger, timer: PRESET_TIMER },
+  }).run().catch(() => undefined);
 }
 
 /** What the note/done of a listr2 renderer needs of its tasks. */
