@@ -2,7 +2,6 @@
 // an image in our store. Every RUN runs in a real container of our runtime; each step that
 // changes files becomes one tar layer (the step's overlay upper dir, whiteouts converted).
 import type { ImageInfo, ImageStore } from '../image/store.ts';
-import { BuildError } from './errors.ts';
 
 export { BuildError } from './errors.ts';
 
@@ -54,8 +53,4 @@ export interface BuildResult { image: ImageInfo; refs: string[]; steps: number; 
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const { runBuild } = await import('./engine.ts');
   return runBuild(req);
-}
-
-export function isBuildError(e: unknown): e is BuildError {
-  return e instanceof BuildError;
 }
