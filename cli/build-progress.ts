@@ -8,7 +8,7 @@
 // lines under it; `json` prints the engine's events as JSON lines; `quiet` nothing. A failed RUN's
 // last output lines are part of the engine's BuildError, which the CLI prints after the progress.
 import type { BuildEvent, BuildResult } from '../executor/build/build.ts';
-import { listrNoteDone, runListr, type ProgressMode } from './progress.ts';
+import { listrNoteDone, openSlot, runListr, type ListrSlot, type ProgressMode } from './progress.ts';
 import { familiar } from '../executor/image/ref.ts';
 
 export interface BuildProgress {
@@ -89,33 +89,25 @@ export function createBuildProgress(mode: ProgressMode, out: NodeJS.WritableStre
 
 /** listr2: one task per service, its title the current step, its output bar the step's last lines. */
 function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): BuildProgress {
-  interface Slot { task?: { title: string; output: string }; title: string; settle?: (err?: Error) => void; settled: boolean }
-  const slots = new Map<string, Slot>();
+  const slots = new Map<string, ListrSlot>();
   let listr: Promise<unknown> | undefined;
   const start = (async () => {
     const listr2 = await import('listr2');
     const tasks = services.map((name) => {
-      const slot: Slot = { title: `${name}  Waiting`, settled: false };
-      const p = new Promise<void>((res, rej) => { slot.settle = (err) => (err ? rej(err) : res()); });
-      p.catch(() => undefined);
+      const slot = openSlot(`${name}  Waiting`);
       slots.set(name, slot);
       return {
         title: slot.title,
-        task: async (_ctx: unknown, task: { title: string; output: string }) => {
-          slot.task = task;
-          task.title = slot.title;
-          await p;
-          task.title = slot.title;
-        },
+        task: slot.run,
         rendererOptions: { outputBar: 4, persistentOutput: false },
       };
     });
     listr = runListr(listr2, out, tasks);
   })();
-  const withSlot = (name: string, f: (s: Slot) => void) => {
+  const withSlot = (name: string, f: (s: ListrSlot) => void) => {
     void start.then(() => { const s = slots.get(name); if (s && !s.settled) f(s); });
   };
-  const setTitle = (s: Slot, t: string) => { s.title = t; if (s.task) s.task.title = t; };
+  const setTitle = (s: ListrSlot, t: string) => { s.title = t; if (s.task) s.task.title = t; };
   return {
     event(e) {
       if (e.type === 'output') {
@@ -130,9 +122,9 @@ function listrBuildProgress(out: NodeJS.WritableStream, services: string[]): Bui
         setTitle(s, serviceLine(e.service, e.result, e.ms, e.state === 'failed').replace(/^[✔✘] /, ''));
         s.settled = true;
         // listr2 shows a failed task's error message as its title.
-        s.settle?.(e.state === 'failed' ? new Error(`${e.service}  ${e.error instanceof Error ? e.error.message : 'build failed'}`) : undefined);
+        s.settle(e.state === 'failed' ? new Error(`${e.service}  ${e.error instanceof Error ? e.error.message : 'build failed'}`) : undefined);
       });
     },
-    ...listrNoteDone(out, start, slots, (s) => s.settle?.(), () => listr),
+    ...listrNoteDone(out, start, slots, () => listr),
   };
 }

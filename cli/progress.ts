@@ -128,27 +128,18 @@ function ttyProgress(out: NodeJS.WriteStream): Progress {
  * titled with its latest event and finished by the event that completes it; errors fail it.
  */
 function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): Progress {
-  interface Slot { resolve(): void; reject(e: Error): void; task?: { title: string; output: string }; title: string; until?: string; settled: boolean; started: number }
+  interface Slot extends ListrSlot { until?: string }
   const slots = new Map<string, Slot>();
   const keyOf = (type: string, name: string) => `${type}:${name}`;
   let listr: Promise<unknown> | undefined;
   const start = (async () => {
     const listr2 = await import('listr2');
     const tasks = resources.map((r) => {
-      const slot: Slot = { resolve: () => {}, reject: () => {}, title: r.title, settled: false, started: Date.now(), ...(r.until ? { until: r.until } : {}) };
-      const p = new Promise<void>((res, rej) => { slot.resolve = res; slot.reject = rej; });
-      p.catch(() => undefined);
+      // Not a spread: the slot's `run` closes over the object openSlot made.
+      const slot: Slot = Object.assign(openSlot(r.title), r.until ? { until: r.until } : {});
       slots.set(keyOf(r.type, r.name), slot);
-      if (!r.until) { slot.settled = true; slot.resolve(); }
-      return {
-        title: r.title,
-        task: async (_ctx: unknown, task: { title: string; output: string }) => {
-          slot.task = task;
-          task.title = slot.title;
-          await p;
-          task.title = slot.title;
-        },
-      };
+      if (!r.until) { slot.settled = true; slot.settle(); }
+      return { title: r.title, task: slot.run };
     });
     listr = runListr(listr2, out, tasks);
   })();
@@ -160,14 +151,14 @@ function listrProgress(out: NodeJS.WriteStream, resources: PlannedResource[]): P
         if (e.action === 'health_status' || e.action === 'die') return;
         slot.title = lineOf(e).trim();
         if (slot.task) slot.task.title = slot.title;
-        if (e.action === 'error') { slot.settled = true; slot.reject(new Error(e.detail ?? 'failed')); }
+        if (e.action === 'error') { slot.settled = true; slot.settle(new Error(e.detail ?? 'failed')); }
         else if (e.action === slot.until || e.action === 'removed' || e.action === 'exited') {
           slot.settled = true;
-          slot.resolve();
+          slot.settle();
         }
       });
     },
-    ...listrNoteDone(out, start, slots, (slot) => slot.resolve(), () => listr),
+    ...listrNoteDone(out, start, slots, () => listr),
   };
 }
 
@@ -187,8 +178,30 @@ export function runListr(listr2: typeof import('listr2'), out: NodeJS.WritableSt
   }).run().catch(() => undefined);
 }
 
-/** What the note/done of a listr2 renderer needs of its tasks. */
-export interface ListrSlot { settled: boolean; task?: { output: string } }
+/**
+ * One listr2 task of a renderer (here and cli/build-progress.ts): `run` is the task; it shows
+ * `title` until `settle` is called (with an error the task fails). `task` is listr2's handle once running.
+ */
+export interface ListrSlot {
+  title: string; settled: boolean; task?: { title: string; output: string };
+  settle(err?: Error): void; run(ctx: unknown, task: { title: string; output: string }): Promise<void>;
+}
+
+export function openSlot(title: string): ListrSlot {
+  let settle: (err?: Error) => void = () => {};
+  const finished = new Promise<void>((res, rej) => { settle = (err) => (err ? rej(err) : res()); });
+  finished.catch(() => undefined);
+  const slot: ListrSlot = {
+    title, settled: false, settle: (err) => settle(err),
+    async run(_ctx, task) {
+      slot.task = task;
+      task.title = slot.title;
+      await finished;
+      task.title = slot.title;
+    },
+  };
+  return slot;
+}
 
 /**
  * note/done of a listr2 renderer (here and cli/build-progress.ts). listr2 owns the screen, so a
@@ -196,8 +209,8 @@ export interface ListrSlot { settled: boolean; task?: { output: string } }
  * straight to the stream once none is; done finishes the tasks still open and waits for
  * listr2's last render. `ready` resolves once listr2 is loaded and the slots exist.
  */
-export function listrNoteDone<S extends ListrSlot>(out: NodeJS.WritableStream, ready: Promise<unknown>, slots: Map<string, S>,
-  finish: (slot: S) => void, rendered: () => Promise<unknown> | undefined): { note(line: string): void; done(): Promise<void> } {
+export function listrNoteDone(out: NodeJS.WritableStream, ready: Promise<unknown>, slots: Map<string, ListrSlot>,
+  rendered: () => Promise<unknown> | undefined): { note(line: string): void; done(): Promise<void> } {
   return {
     note(line) {
       void ready.then(() => {
@@ -208,7 +221,7 @@ export function listrNoteDone<S extends ListrSlot>(out: NodeJS.WritableStream, r
     },
     async done() {
       await ready;
-      for (const slot of slots.values()) if (!slot.settled) { slot.settled = true; finish(slot); }
+      for (const slot of slots.values()) if (!slot.settled) { slot.settled = true; slot.settle(); }
       await rendered();
     },
   };
