@@ -45,7 +45,11 @@ test('the unified hierarchy gets the v2 driver, and a container cgroup holds a p
 
   await driver.freeze(h);
   assert.match(readFileSync(join(h.dirs.unified!, 'cgroup.events'), 'utf8'), /frozen 1/);
-  assert.equal(readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1]?.[0], 'S', 'a frozen task sleeps in the freezer');
+  // cgroup.events says frozen once every task is on its way into the freezer trap; the task's own
+  // state reads R until the scheduler has switched it out, a moment later on a busy machine.
+  const state = () => readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  for (const t0 = Date.now(); state() !== 'S' && Date.now() - t0 < 1000;) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(state(), 'S', 'a frozen task sleeps in the freezer');
   await driver.thaw(h);
   assert.match(readFileSync(join(h.dirs.unified!, 'cgroup.events'), 'utf8'), /frozen 0/);
 
